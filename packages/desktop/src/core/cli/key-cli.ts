@@ -1,0 +1,174 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { evaluateEligibility, isPncError, parseVin, type ErrorCode } from '@pnc/shared';
+import { trustedRootFile, workstationHome } from '../config/paths.js';
+import { openImageTarget } from '../fat32/index.js';
+import { writeKey } from '../keys/write-key.js';
+import { ServerClient } from '../server/server-client.js';
+import { fetchVerifiedCatalog } from '../trust/verified-catalog.js';
+import { formatBytes, parseSize } from '../util/size.js';
+import { APP } from '../version.js';
+import { createProgressPrinter } from './progress-printer.js';
+
+const HELP = `pnc-key — write and check Plug'nConnect update keys
+
+Usage:
+  pnc-key check <VIN> --server URL [--json]
+  pnc-key write --server URL --vin VIN --package ID [--package ID…]
+                --image FILE --size SIZE [--label NAME] [--json]
+
+Options:
+  --server URL        the dealer's Plug'nConnect server (e.g. http://plugnconnect:8080)
+  --trusted-root FILE the carmaker's root.json (default: the one shipped with the app, or PNC_TRUSTED_ROOT)
+  --json              machine-readable output (NDJSON progress on stderr, result on stdout)
+
+Exit codes: 0 ok · 2 usage · 3 server unreachable · 4 content not trusted · 5 not for this vehicle ·
+            6 write failed or cancelled · 7 key verification failed · 1 anything else
+`;
+
+const EXIT: Partial<Record<ErrorCode, number>> = {
+  VALIDATION_FAILED: 2,
+  VIN_EMPTY: 2,
+  VIN_TOO_SHORT: 2,
+  VIN_TOO_LONG: 2,
+  VIN_INVALID_CHARACTER: 2,
+  VIN_FORBIDDEN_LETTER: 2,
+  SERVER_UNREACHABLE: 3,
+  TIMEOUT: 3,
+  NO_CONTENT_YET: 3,
+  DOWNLOAD_FAILED: 3,
+  METADATA_INVALID: 4,
+  METADATA_EXPIRED: 4,
+  METADATA_ROLLBACK: 4,
+  SIGNATURE_INVALID: 4,
+  HASH_MISMATCH: 4,
+  LENGTH_MISMATCH: 4,
+  PACKAGE_UNKNOWN: 5,
+  PACKAGE_NOT_ELIGIBLE: 5,
+  WRITE_FAILED: 6,
+  WRITE_CANCELLED: 6,
+  DRIVE_REFUSED: 6,
+  FAT32_VOLUME_TOO_SMALL: 6,
+  FAT32_VOLUME_SIZE_UNSUPPORTED: 6,
+  VERIFY_FAILED: 7,
+};
+
+const common = {
+  server: { type: 'string' },
+  'trusted-root': { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+async function connect(values: { server?: string; 'trusted-root'?: string }) {
+  if (!values.server) throw usage('--server is required');
+  const client = new ServerClient(values.server);
+  const info = await client.info();
+  const verified = await fetchVerifiedCatalog({
+    serverUrl: client.baseUrl,
+    trustedRootFile: trustedRootFile(values['trusted-root']),
+    stateDir: workstationHome(),
+  });
+  return { client, info, verified };
+}
+
+class UsageError extends Error {}
+const usage = (m: string) => new UsageError(m);
+
+async function check(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: common, allowPositionals: true });
+  const vin = parseVin(positionals[0] ?? '');
+  const { client, info, verified } = await connect(values);
+  const result = evaluateEligibility(await client.vehicle(vin), verified.catalog);
+  if (values.json) {
+    console.log(JSON.stringify(result, null, 2));
+    return 0;
+  }
+  const v = result.vehicle;
+  console.log(`${info.name} — content v${verified.version}, verified against the carmaker's root`);
+  console.log(
+    `Vehicle ${v.vin}: ${[v.brand, v.model, v.modelYear, v.headUnit].filter(Boolean).join(' ')}${v.source === 'decoded' ? ' (not in the registry: model-level answer)' : ''}`,
+  );
+  if (result.eligible.length === 0) console.log('No update needed.');
+  for (const u of result.eligible) {
+    const campaign = u.campaign ? ` [campaign ${u.campaign.code}${u.campaign.mandatory ? ', mandatory' : ''}]` : '';
+    console.log(`  ✔ ${u.packageId}  ${u.kind} ${u.version}  ${formatBytes(u.size)} in ${u.fileCount} files  ${u.reason}${campaign}`);
+  }
+  for (const n of result.notEligible) console.log(`  ✘ ${n.packageId}  ${n.kind} ${n.version}  ${n.reason}${n.detail ? ` (${n.detail})` : ''}`);
+  return 0;
+}
+
+async function write(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { ...common, vin: { type: 'string' }, package: { type: 'string', multiple: true }, image: { type: 'string' }, size: { type: 'string' }, label: { type: 'string' } },
+  });
+  if (!values.vin) throw usage('--vin is required');
+  if (!values.package?.length) throw usage('at least one --package is required');
+  if (!values.image || !values.size) throw usage('--image FILE and --size SIZE are required');
+  const vin = parseVin(values.vin);
+  const volumeBytes = parseSize(values.size);
+  const image = values.image;
+  const { client, info, verified } = await connect(values);
+  const vehicle = await client.vehicle(vin);
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  const mode = values.json ? 'json' : process.stderr.isTTY ? 'tty' : 'log';
+  const result = await writeKey({
+    client,
+    serverName: info.name,
+    verified,
+    vehicle,
+    packageIds: values.package,
+    volumeBytes,
+    openTarget: () => openImageTarget(image, volumeBytes),
+    app: APP,
+    signal: controller.signal,
+    onProgress: createProgressPrinter(mode),
+    ...(values.label ? { label: values.label } : {}),
+  });
+  if (values.json) console.log(JSON.stringify({ ok: true, image, ...result }, null, 2));
+  else {
+    console.log(`Key ${result.keyId} written to ${image}: ${result.files} files, ${formatBytes(result.bytes)} in ${result.seconds.toFixed(1)} s, verified.`);
+  }
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'check':
+      return check(rest);
+    case 'write':
+      return write(rest);
+    case '--version':
+    case 'version':
+      console.log(APP.version);
+      return 0;
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(HELP);
+      return 0;
+    default:
+      console.error(command ? `Unknown command "${command}".\n` : '', HELP);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const json = process.argv.includes('--json');
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`${(err as Error).message}\n\n${HELP}`);
+      process.exit(2);
+    }
+    if (isPncError(err)) {
+      if (json) console.log(JSON.stringify({ ok: false, error: err.toJSON() }));
+      else console.error(`\nError ${err.code}: ${err.message}`);
+      process.exit(EXIT[err.code] ?? 1);
+    }
+    console.error(`\nUnexpected error: ${(err as Error).message}`);
+    process.exit(1);
+  },
+);

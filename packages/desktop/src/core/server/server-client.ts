@@ -1,0 +1,115 @@
+import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
+import type { Readable } from 'node:stream';
+import {
+  ApiErrorBody,
+  apiRoutes,
+  CatalogResponse,
+  EligibilityResult,
+  PncError,
+  routePath,
+  ServerInfo,
+  VehicleInfo,
+} from '@pnc/shared';
+import type { z } from 'zod';
+
+export interface ServerClientOptions {
+  token?: string;
+  /** For JSON calls; blob streams use an idle timeout instead (see openBlob). */
+  timeoutMs?: number;
+}
+
+/** Maps a transport or server failure to a PncError the UI can translate. */
+export function toPncError(e: unknown, baseUrl: string): PncError {
+  if (e instanceof PncError) return e;
+  if (e instanceof AxiosError) {
+    const body = ApiErrorBody.safeParse(e.response?.data);
+    if (body.success) return new PncError(body.data.code, body.data.message, body.data.details);
+    if (e.response) {
+      return new PncError('DOWNLOAD_FAILED', `The server answered ${e.response.status} for ${e.config?.url ?? ''}.`, {
+        status: e.response.status,
+      });
+    }
+    if (e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT') {
+      return new PncError('TIMEOUT', `The server at ${baseUrl} did not answer in time.`);
+    }
+    return new PncError('SERVER_UNREACHABLE', `Cannot reach the server at ${baseUrl} (${e.code ?? e.message}). Check the address and the network.`, {
+      cause: e.code,
+    });
+  }
+  return new PncError('INTERNAL', (e as Error)?.message ?? String(e));
+}
+
+/** Normalises what a technician types: `192.168.1.10` → `http://192.168.1.10:8080`. */
+export function normalizeServerUrl(input: string): string {
+  let s = input.trim();
+  if (!/^https?:\/\//i.test(s)) s = `http://${s}`;
+  const u = new URL(s);
+  const explicitPort = /^(?:https?:\/\/)?(?:\[[^\]]+\]|[^/:]+):\d+/i.test(input.trim());
+  if (!explicitPort && u.protocol === 'http:') u.port = '8080';
+  u.pathname = u.pathname.replace(/\/+$/, '');
+  return u.toString().replace(/\/$/, '');
+}
+
+/** Typed client of the LAN API (axios). Answers are validated against the shared contract. */
+export class ServerClient {
+  readonly baseUrl: string;
+  readonly http: AxiosInstance;
+
+  constructor(baseUrl: string, opts: ServerClientOptions = {}) {
+    this.baseUrl = normalizeServerUrl(baseUrl);
+    this.http = axios.create({
+      baseURL: this.baseUrl,
+      timeout: opts.timeoutMs ?? 15_000,
+      headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {},
+      maxRedirects: 0,
+    });
+  }
+
+  private async getJson<T extends z.ZodType>(path: string, schema: T): Promise<z.output<T>> {
+    let res: AxiosResponse;
+    try {
+      res = await this.http.get(path);
+    } catch (e) {
+      throw toPncError(e, this.baseUrl);
+    }
+    const parsed = schema.safeParse(res.data);
+    if (!parsed.success) {
+      throw new PncError('METADATA_INVALID', `The server's answer to ${path} does not match the API contract.`, {
+        issues: parsed.error.issues.slice(0, 5),
+      });
+    }
+    return parsed.data;
+  }
+
+  info(): Promise<ServerInfo> {
+    return this.getJson(apiRoutes.info.path, ServerInfo);
+  }
+  catalog(): Promise<CatalogResponse> {
+    return this.getJson(apiRoutes.catalog.path, CatalogResponse);
+  }
+  vehicle(vin: string): Promise<VehicleInfo> {
+    return this.getJson(routePath(apiRoutes.vehicle.path, { vin }), VehicleInfo);
+  }
+  eligibility(vin: string): Promise<EligibilityResult> {
+    return this.getJson(routePath(apiRoutes.eligibility.path, { vin }), EligibilityResult);
+  }
+
+  /** Opens a blob stream from `start`, with If-Range so a changed file never splices. */
+  async openBlob(hash: string, start: number, signal?: AbortSignal): Promise<{ stream: Readable; status: number; total: number }> {
+    try {
+      const res = await this.http.get<Readable>(routePath(apiRoutes.blob.path, { hash }), {
+        responseType: 'stream',
+        timeout: 0,
+        headers: start > 0 ? { range: `bytes=${start}-`, 'if-range': `"${hash}"` } : {},
+        ...(signal ? { signal } : {}),
+        // Follow the bytes, not a whole-download timer: see the idle timer in blob-download.
+        validateStatus: (s) => s === 200 || s === 206,
+      });
+      const range = /\/(\d+)$/.exec(String(res.headers['content-range'] ?? ''));
+      const total = range ? Number(range[1]) : Number(res.headers['content-length'] ?? -1);
+      return { stream: res.data, status: res.status, total };
+    } catch (e) {
+      throw toPncError(e, this.baseUrl);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AppDeps } from './context.js';
+import { installErrorHandling } from './errors.js';
+import { blobRoutes } from './routes/blobs.js';
+import { contentRoutes } from './routes/content.js';
+import { infoRoutes } from './routes/info.js';
+
+export type { AppDeps } from './context.js';
+
+/** Body limit for JSON requests: confirmations and account forms are small. */
+const BODY_LIMIT = 256 * 1024;
+
+/**
+ * Builds the LAN API. No listening and no process hooks here: the runner owns those, and tests
+ * use `app.inject` or listen on port 0.
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log,
+    bodyLimit: BODY_LIMIT,
+    disableRequestLogging: false,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => crypto.randomUUID(),
+    // The box sits on a shop LAN: keep idle keep-alive sockets from piling up.
+    keepAliveTimeout: 65_000,
+    requestTimeout: 0, // multi-GB blob downloads must never be cut for taking long
+  });
+  installErrorHandling(app);
+  infoRoutes(app, deps);
+  contentRoutes(app, deps);
+  blobRoutes(app, deps);
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,58 @@
+import { pino, type Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import type { ServerConfig } from './config/config.js';
+import { openDatabase, type Db } from './db/database.js';
+import { buildApp } from './http/app.js';
+import { createSyncManager, type SyncManager } from './mirror/sync-manager.js';
+import { provisionTrustedRoot, dataPaths } from './config/data-dir.js';
+import { SERVER_VERSION } from './version.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  db: Db;
+  sync: SyncManager | undefined;
+  log: Logger;
+  stop(): Promise<void>;
+}
+
+/** Starts the box: database, mirror schedule, HTTP API. `stop` undoes it in reverse order. */
+export async function startServer(config: ServerConfig, log: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
+  if (config.trustedRoot) provisionTrustedRoot(config.dataDir, config.trustedRoot);
+  const db = openDatabase(dataPaths(config.dataDir).database);
+  let sync: SyncManager | undefined;
+  if (config.origin) {
+    sync = createSyncManager({
+      dataDir: config.dataDir,
+      db,
+      origin: config.origin,
+      log: log.child({ component: 'mirror' }),
+      schedule: { cron: config.syncCron, ...(config.timezone ? { timezone: config.timezone } : {}) },
+    });
+  }
+  const app = await buildApp({ config, db, log, version: SERVER_VERSION, ...(sync ? { sync } : {}) });
+  const address = await app.listen({ host: config.host, port: config.port });
+  log.info({ address, dataDir: config.dataDir, origin: config.origin ?? null }, 'Plug\'nConnect SRV listening');
+  if (sync) {
+    sync.start();
+    if (config.syncOnStart) {
+      sync.runNow('start').catch((err: unknown) => log.warn({ err }, 'synchronisation at start failed; serving the previous content'));
+    }
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    app,
+    url: address.replace('0.0.0.0', '127.0.0.1'),
+    db,
+    sync,
+    log,
+    stop() {
+      stopping ??= (async () => {
+        await app.close();
+        await sync?.stop();
+        db.close();
+      })();
+      return stopping;
+    },
+  };
+}
