@@ -4,7 +4,7 @@ import type { ServerConfig } from './config/config.js';
 import { openDatabase, type Db } from './db/database.js';
 import { buildApp } from './http/app.js';
 import { createSyncManager, type SyncManager } from './mirror/sync-manager.js';
-import { provisionTrustedRoot, dataPaths } from './config/data-dir.js';
+import { dataDirLayout } from './config/data-dir.js';
 import { SERVER_VERSION } from './version.js';
 
 export interface RunningServer {
@@ -19,7 +19,7 @@ export interface RunningServer {
 /** Starts the box: database, mirror schedule, HTTP API. `stop` undoes it in reverse order. */
 export async function startServer(config: ServerConfig, log: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
   if (config.trustedRoot) provisionTrustedRoot(config.dataDir, config.trustedRoot);
-  const db = openDatabase(dataPaths(config.dataDir).database);
+  const db = openDatabase(dataDirLayout(config.dataDir).database);
   let sync: SyncManager | undefined;
   if (config.origin) {
     sync = createSyncManager({

@@ -11,6 +11,8 @@ export interface CurrentContent {
   publishedAt: string;
   expiresAt: string;
   packageCount: number;
+  /** Root version the catalog was verified under; newer roots are not served before it changes. */
+  rootVersion: number | null;
 }
 
 export type CatalogState = 'current' | 'previous' | 'retired';
@@ -25,6 +27,7 @@ interface CatalogRow {
   published_at: string;
   expires_at: string;
   package_count: number;
+  root_version: number | null;
   state: CatalogState;
 }
 
@@ -38,6 +41,7 @@ function toContent(r: CatalogRow): CurrentContent {
     publishedAt: r.published_at,
     expiresAt: r.expires_at,
     packageCount: r.package_count,
+    rootVersion: r.root_version,
   };
 }
 
@@ -53,6 +57,7 @@ export function keptCatalogs(db: Db): Array<CurrentContent & { state: CatalogSta
 }
 
 export interface PublishInput {
+  rootVersion: number;
   snapshotVersion: number;
   targetsVersion: number;
   timestampVersion: number;
@@ -75,12 +80,13 @@ export function publishCatalog(db: Db, p: PublishInput): void {
     db.prepare(`UPDATE catalogs SET state = 'retired' WHERE state = 'previous'`).run();
     db.prepare(`UPDATE catalogs SET state = 'previous' WHERE state = 'current'`).run();
     db.prepare(
-      `INSERT INTO catalogs (snapshot_version, targets_version, timestamp_version, catalog_sha256, vehicles_sha256,
+      `INSERT INTO catalogs (root_version, snapshot_version, targets_version, timestamp_version, catalog_sha256, vehicles_sha256,
          generated_at, published_at, expires_at, package_count, state)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'current')
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'current')
        ON CONFLICT (snapshot_version) DO UPDATE SET state = 'current', published_at = excluded.published_at,
-         timestamp_version = excluded.timestamp_version, expires_at = excluded.expires_at`,
+         root_version = excluded.root_version, timestamp_version = excluded.timestamp_version, expires_at = excluded.expires_at`,
     ).run(
+      p.rootVersion,
       p.snapshotVersion,
       p.targetsVersion,
       p.timestampVersion,
@@ -118,10 +124,17 @@ export function publishCatalog(db: Db, p: PublishInput): void {
 }
 
 /** A newer timestamp for the catalog already served (the carmaker only extended expiry). */
-export function refreshCurrentExpiry(db: Db, snapshotVersion: number, timestampVersion: number, expiresAt: string): void {
-  db.prepare(`UPDATE catalogs SET timestamp_version = ?, expires_at = ? WHERE snapshot_version = ? AND state = 'current'`).run(
-    timestampVersion,
-    expiresAt,
+export function refreshCurrentExpiry(
+  db: Db,
+  snapshotVersion: number,
+  v: { rootVersion: number; timestampVersion: number; expiresAt: string },
+): void {
+  db.prepare(
+    `UPDATE catalogs SET root_version = ?, timestamp_version = ?, expires_at = ? WHERE snapshot_version = ? AND state = 'current'`,
+  ).run(
+    v.rootVersion,
+    v.timestampVersion,
+    v.expiresAt,
     snapshotVersion,
   );
 }

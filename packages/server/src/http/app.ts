@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppDeps } from './context.js';
 import { installErrorHandling } from './errors.js';
 import { blobRoutes } from './routes/blobs.js';
@@ -15,8 +15,8 @@ const BODY_LIMIT = 256 * 1024;
  * use `app.inject` or listen on port 0.
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app = Fastify({
-    loggerInstance: deps.log,
+  const app: FastifyInstance = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
     disableRequestLogging: false,
     requestIdHeader: 'x-request-id',

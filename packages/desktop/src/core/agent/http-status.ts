@@ -1,0 +1,53 @@
+import type { ErrorCode } from '@pnc/shared';
+
+/**
+ * HTTP status of an RPC failure. The body's code is what clients branch on; the status keeps
+ * proxies, logs and browsers' dev tools honest: 4xx for the caller's mistakes, 5xx for ours
+ * or an upstream's. Typed over every code so a new one has to be placed here.
+ */
+const STATUS: Record<ErrorCode, number> = {
+  VALIDATION_FAILED: 400,
+  VIN_EMPTY: 400,
+  VIN_TOO_SHORT: 400,
+  VIN_TOO_LONG: 400,
+  VIN_INVALID_CHARACTER: 400,
+  VIN_FORBIDDEN_LETTER: 400,
+  BODY_TOO_LARGE: 413,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  RANGE_NOT_SATISFIABLE: 416,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  INVALID_CREDENTIALS: 401,
+  PASSWORD_CHANGE_REQUIRED: 403,
+  TOO_MANY_ATTEMPTS: 429,
+  ACCOUNT_DISABLED: 403,
+  NO_CONTENT_YET: 503,
+  PACKAGE_UNKNOWN: 404,
+  PACKAGE_NOT_ELIGIBLE: 422,
+  CONFLICT: 409,
+  METADATA_INVALID: 502,
+  METADATA_EXPIRED: 502,
+  METADATA_ROLLBACK: 502,
+  SIGNATURE_INVALID: 502,
+  HASH_MISMATCH: 502,
+  LENGTH_MISMATCH: 502,
+  FAT32_FILE_TOO_LARGE: 422,
+  FAT32_INVALID_NAME: 422,
+  FAT32_NAME_COLLISION: 422,
+  FAT32_DIRECTORY_FULL: 422,
+  FAT32_VOLUME_TOO_SMALL: 422,
+  FAT32_VOLUME_SIZE_UNSUPPORTED: 422,
+  DRIVE_REFUSED: 403,
+  WRITE_CANCELLED: 409,
+  WRITE_FAILED: 500,
+  VERIFY_FAILED: 500,
+  SERVER_UNREACHABLE: 502,
+  DOWNLOAD_FAILED: 502,
+  TIMEOUT: 504,
+  INTERNAL: 500,
+};
+
+export function httpStatusFor(code: ErrorCode): number {
+  return STATUS[code];
+}

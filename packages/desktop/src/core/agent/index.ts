@@ -1,0 +1,1 @@
+export { startAgent, type Agent, type AgentOptions } from './agent-server.js';

@@ -1,0 +1,146 @@
+import { constants, type Stats } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { PncError } from '@pnc/shared';
+import { SECTOR_BYTES } from './geometry.js';
+
+/** Where a volume is written: a block device or an image file, addressed by absolute byte offsets. */
+export interface BlockTarget {
+  write(buf: Buffer, position: number): Promise<void>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
+  readonly size: number;
+  /** Reads up to buf.length bytes; fewer only at the end of the target. */
+  read(buf: Buffer, position: number): Promise<number>;
+  /** True when every byte not yet written reads as zero (a fresh sparse image): runs of zeros need no writing. */
+  readonly zeroed?: boolean;
+}
+
+class FileTarget implements BlockTarget {
+  constructor(
+    private readonly fh: FileHandle,
+    readonly size: number,
+    readonly zeroed: boolean,
+  ) {}
+
+  async write(buf: Buffer, position: number): Promise<void> {
+    if (position < 0 || position + buf.length > this.size) {
+      throw new PncError('WRITE_FAILED', `Write of ${buf.length} bytes at ${position} is outside the ${this.size}-byte key.`, {
+        position,
+        size: this.size,
+      });
+    }
+    for (let done = 0; done < buf.length; ) {
+      const { bytesWritten } = await this.fh.write(buf, done, buf.length - done, position + done);
+      done += bytesWritten;
+    }
+  }
+
+  async read(buf: Buffer, position: number): Promise<number> {
+    let done = 0;
+    while (done < buf.length) {
+      const { bytesRead } = await this.fh.read(buf, done, buf.length - done, position + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return done;
+  }
+
+  sync(): Promise<void> {
+    return this.fh.sync();
+  }
+
+  close(): Promise<void> {
+    return this.fh.close();
+  }
+}
+
+function openFailed(path: string, e: unknown, code: 'WRITE_FAILED' | 'VERIFY_FAILED' = 'WRITE_FAILED'): PncError {
+  const err = e as NodeJS.ErrnoException;
+  const why =
+    err.code === 'EBUSY'
+      ? 'it is in use (mounted, or open in another program): unmount it first'
+      : err.code === 'EACCES' || err.code === 'EPERM'
+        ? 'permission denied (writing a whole device needs administrator rights)'
+        : err.message;
+  return new PncError(code, `Cannot open ${path}: ${why}.`, { path, cause: err.code ?? err.message });
+}
+
+/** Creates (or truncates) a sparse image file of exactly `size` bytes. */
+export async function openImageTarget(path: string, size: number): Promise<BlockTarget> {
+  if (!Number.isSafeInteger(size) || size <= 0) {
+    throw new PncError('VALIDATION_FAILED', `Image size ${size} is not a byte count.`, { size });
+  }
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'w+');
+  } catch (e) {
+    throw openFailed(path, e);
+  }
+  try {
+    await fh.truncate(size);
+  } catch (e) {
+    await fh.close();
+    throw openFailed(path, e);
+  }
+  return new FileTarget(fh, size, true);
+}
+
+/**
+ * Opens an existing block device or file for writing. The size is `size` when the caller knows
+ * it (drivelist reports it), a file's length, or found by probing where reads stop returning
+ * data — plain reads, no ioctl, so it works on any OS. On Linux a device is opened O_EXCL,
+ * which the kernel refuses while the device is mounted.
+ */
+export async function openDeviceTarget(path: string, size?: number): Promise<BlockTarget> {
+  let fh: FileHandle;
+  let st: Stats;
+  try {
+    st = await stat(path);
+    const exclusive = st.isBlockDevice() && process.platform === 'linux';
+    fh = await open(path, constants.O_RDWR | (exclusive ? constants.O_EXCL : 0));
+  } catch (e) {
+    throw openFailed(path, e);
+  }
+  try {
+    return new FileTarget(fh, size ?? (st.isFile() ? st.size : await probeSize(fh)), false);
+  } catch (e) {
+    await fh.close();
+    throw openFailed(path, e);
+  }
+}
+
+/** Size of a device by binary search on the first sector that reads back nothing. */
+async function probeSize(fh: FileHandle): Promise<number> {
+  const probe = Buffer.alloc(SECTOR_BYTES);
+  const readable = async (sector: number) => (await fh.read(probe, 0, SECTOR_BYTES, sector * SECTOR_BYTES)).bytesRead > 0;
+  if (!(await readable(0))) return 0;
+  let lo = 0; // known readable
+  let hi = 1;
+  while (await readable(hi)) {
+    lo = hi;
+    hi *= 2;
+  }
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (await readable(mid)) lo = mid;
+    else hi = mid;
+  }
+  return hi * SECTOR_BYTES;
+}
+
+/** A read-only target for the reader when it is given a path. */
+export async function openReadOnlyTarget(path: string): Promise<BlockTarget> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw openFailed(path, e, 'VERIFY_FAILED');
+  }
+  try {
+    const st = await fh.stat();
+    return new FileTarget(fh, st.isFile() ? st.size : await probeSize(fh), false);
+  } catch (e) {
+    await fh.close();
+    throw openFailed(path, e, 'VERIFY_FAILED');
+  }
+}

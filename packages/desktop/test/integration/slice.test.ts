@@ -1,0 +1,107 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EligibilityResult, ServerInfo } from '@pnc/shared';
+import { cli, freePort, runNode, startNode, stopProcess, waitForJson } from '../helpers/processes.js';
+import { fsckImage, mcopyToBuffer } from '../helpers/key-image.js';
+
+/**
+ * The foundation slice with real processes on loopback: carmaker publisher → static origin →
+ * dealer server (mirror at start) → pnc-key check/write → FAT32 image checked by fsck.fat and mtools.
+ */
+describe('origin → server → key', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pnc-slice-'));
+  const env = { PNC_TRUSTED_ROOT: join(dir, 'origin/repo/metadata/1.root.json'), PNC_HOME: join(dir, 'ws') };
+  let origin: ChildProcess | undefined;
+  let server: ChildProcess | undefined;
+  let serverUrl = '';
+
+  beforeAll(async () => {
+    const pub = await runNode(cli.publish, ['demo', '--workdir', join(dir, 'origin'), '--size', '6MiB']);
+    expect(pub.code, pub.stderr + pub.stdout).toBe(0);
+    const o = await startNode(cli.origin, [join(dir, 'origin/repo')], /(http:\/\/127\.0\.0\.1:\d+)/);
+    origin = o.child;
+    const port = await freePort();
+    serverUrl = `http://127.0.0.1:${port}`;
+    const s = await startNode(
+      cli.server,
+      ['start', '--host', '127.0.0.1', '--port', String(port), '--data-dir', join(dir, 'server'), '--origin', o.match[1]!, '--trusted-root', env.PNC_TRUSTED_ROOT],
+      /listening/,
+      { PNC_LOG_LEVEL: 'info' },
+    );
+    server = s.child;
+    await waitForJson<ServerInfo>(`${serverUrl}/api/v1/info`, (i) => i.content !== null);
+  }, 120_000);
+
+  afterAll(async () => {
+    await stopProcess(server);
+    await stopProcess(origin);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const demoVins = () => JSON.parse(readFileSync(join(dir, 'origin/demo-vins.json'), 'utf8')) as Array<{ vin: string }>;
+
+  async function firstVehicleWithUpdates(): Promise<{ vin: string; result: EligibilityResult }> {
+    for (const { vin } of demoVins()) {
+      const r = await runNode(cli.key, ['check', vin, '--server', serverUrl, '--json'], env);
+      expect(r.code, r.stderr).toBe(0);
+      const result = JSON.parse(r.stdout) as EligibilityResult;
+      if (result.eligible.length > 0) return { vin, result };
+    }
+    throw new Error('no demo vehicle needs an update');
+  }
+
+  it('checks a VIN against the catalog verified on the workstation', async () => {
+    const { result } = await firstVehicleWithUpdates();
+    expect(result.vehicle.source).toBe('registry');
+    expect(result.eligible[0]!.size).toBeGreaterThan(0);
+    const human = await runNode(cli.key, ['check', result.vehicle.vin, '--server', serverUrl], env);
+    expect(human.stdout).toContain('verified');
+    expect(human.stdout).toContain(result.eligible[0]!.packageId);
+  });
+
+  it('refuses a bad VIN with its code and exit code 2', async () => {
+    const r = await runNode(cli.key, ['check', 'VF1RJA0O567890123', '--server', serverUrl], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('VIN_FORBIDDEN_LETTER');
+  });
+
+  it('writes an 8 GiB key image that fsck.fat finds clean and mtools reads back identical', async () => {
+    const { vin, result } = await firstVehicleWithUpdates();
+    const pkg = result.eligible[0]!;
+    const image = join(dir, 'key.img');
+    const r = await runNode(cli.key, ['write', '--server', serverUrl, '--vin', vin, '--package', pkg.packageId, '--image', image, '--size', '8GiB', '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('"phase":"writing"');
+    const out = JSON.parse(r.stdout) as { ok: boolean; manifest: { state: string; files: Array<{ path: string; size: number; sha256: string }> } };
+    expect(out.manifest.state).toBe('complete');
+    expect(out.manifest.files.length).toBe(pkg.fileCount);
+
+    expect(fsckImage(image)).toMatchObject({ clean: true });
+    const manifest = JSON.parse(mcopyToBuffer(image, 'PLUGNCONNECT-KEY.json').toString('utf8')) as typeof out.manifest;
+    expect(manifest.state).toBe('complete');
+    for (const f of manifest.files) {
+      const bytes = mcopyToBuffer(image, f.path);
+      expect(bytes.length, f.path).toBe(f.size);
+      expect(createHash('sha256').update(bytes).digest('hex'), f.path).toBe(f.sha256);
+    }
+    // The image is sparse: only metadata and file bytes take disk space.
+    const used = Number(execFileSync('du', ['-B1', image]).toString().split('\t')[0]);
+    expect(used).toBeLessThan(pkg.size + 64 * 1024 * 1024);
+  });
+
+  it('refuses an update that is not for the vehicle (exit code 5) and writes nothing', async () => {
+    const { vin, result } = await firstVehicleWithUpdates();
+    const other = result.notEligible.find((n) => n.reason === 'OTHER_HEAD_UNIT');
+    expect(other).toBeDefined();
+    const image = join(dir, 'refused.img');
+    const r = await runNode(cli.key, ['write', '--server', serverUrl, '--vin', vin, '--package', other!.packageId, '--image', image, '--size', '8GiB'], env);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain('PACKAGE_NOT_ELIGIBLE');
+    expect(() => readFileSync(image)).toThrow();
+  });
+});

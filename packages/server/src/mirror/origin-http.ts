@@ -1,0 +1,79 @@
+import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import { PncError } from '@pnc/shared';
+import { IO_CHUNK } from '../store/hashing.js';
+
+/** Idle time allowed while waiting for headers or between two body chunks. Never a total limit. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+
+export interface OriginResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
+}
+
+/**
+ * HTTP(S) to the carmaker's origin: certificates validated by Node's TLS (extra CAs through
+ * NODE_EXTRA_CA_CERTS), HTTPS_PROXY/NO_PROXY honoured, idle timeouts only — a multi-GB blob may
+ * take hours on a slow line and must not fail for that.
+ */
+export class OriginHttp {
+  private readonly dispatcher: Dispatcher;
+  /** The origin's clock from the last Date header, with our clock at that moment. */
+  lastOriginDate: { origin: Date; local: Date } | null = null;
+
+  constructor(readonly idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS) {
+    this.dispatcher = new EnvHttpProxyAgent({ headersTimeout: idleTimeoutMs, bodyTimeout: idleTimeoutMs, connections: 16 });
+  }
+
+  async get(url: string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<OriginResponse> {
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(url, {
+        method: 'GET',
+        headers: { 'user-agent': 'plugnconnect-mirror', ...headers },
+        dispatcher: this.dispatcher,
+        highWaterMark: IO_CHUNK,
+        ...(signal ? { signal } : {}),
+      });
+    } catch (e) {
+      throw networkError(e, url);
+    }
+    const date = res.headers['date'];
+    if (typeof date === 'string' && !Number.isNaN(Date.parse(date))) this.lastOriginDate = { origin: new Date(date), local: new Date() };
+    return res;
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+}
+
+/** Plain words for transport failures; the code tells the caller whether to retry. */
+export function networkError(e: unknown, url: string): PncError {
+  if (e instanceof PncError) return e;
+  const err = e as { code?: string; message?: string; name?: string };
+  const host = safeHost(url);
+  if (err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT') {
+    return new PncError('TIMEOUT', `The origin ${host} stopped sending data (idle timeout).`, { url });
+  }
+  if (err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH') {
+    return new PncError('SERVER_UNREACHABLE', `The origin ${host} cannot be reached (${err.code}).`, { url, cause: err.code });
+  }
+  if (typeof err.code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(err.code)) {
+    return new PncError(
+      'SERVER_UNREACHABLE',
+      `The origin ${host} presented a certificate that cannot be trusted (${err.code}); a proxy intercepting TLS breaks the mirror.`,
+      { url, cause: err.code },
+    );
+  }
+  if (err.name === 'AbortError') return new PncError('DOWNLOAD_FAILED', 'The download was cancelled.', { url });
+  return new PncError('DOWNLOAD_FAILED', `Download from ${host} failed: ${err.message ?? String(e)}`, { url, cause: err.code });
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
