@@ -5,7 +5,11 @@ import { openDatabase, type Db } from './db/database.js';
 import { buildApp } from './http/app.js';
 import { createSyncManager, type SyncManager } from './mirror/sync-manager.js';
 import { dataDirLayout } from './config/data-dir.js';
+import { provisionTrustedRoot } from './mirror/trusted-root.js';
 import { SERVER_VERSION } from './version.js';
+import { createAccounts } from './accounts/accounts.js';
+import { createOutboxUploader, type OutboxUploader } from './installations/outbox-uploader.js';
+import { join, resolve } from 'node:path';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -18,7 +22,7 @@ export interface RunningServer {
 
 /** Starts the box: database, mirror schedule, HTTP API. `stop` undoes it in reverse order. */
 export async function startServer(config: ServerConfig, log: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
-  if (config.trustedRoot) provisionTrustedRoot(config.dataDir, config.trustedRoot);
+  if (config.trustedRoot) provisionTrustedRoot(config.dataDir, resolve(config.trustedRoot));
   const db = openDatabase(dataDirLayout(config.dataDir).database);
   let sync: SyncManager | undefined;
   if (config.origin) {
@@ -30,9 +34,21 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
       schedule: { cron: config.syncCron, ...(config.timezone ? { timezone: config.timezone } : {}) },
     });
   }
-  const app = await buildApp({ config, db, log, version: SERVER_VERSION, ...(sync ? { sync } : {}) });
+  const accounts = createAccounts(db);
+  const firstAccessFile = join(config.dataDir, 'first-access-password.txt');
+  const firstPassword = await accounts.ensureFirstAccess(firstAccessFile);
+  if (firstPassword) {
+    // Shown once, and kept in a 0600 file until the admin changes it at first sign-in.
+    log.warn({ username: 'admin', file: firstAccessFile }, `first access: sign in as "admin" with the one-time password ${firstPassword}`);
+  }
+  let outbox: OutboxUploader | undefined;
+  if (config.outboxUrl) {
+    outbox = createOutboxUploader({ db, url: config.outboxUrl, dealerCode: config.dealerCode, log: log.child({ component: 'outbox' }) });
+  }
+  const app = await buildApp({ config, db, log, version: SERVER_VERSION, accounts, ...(sync ? { sync } : {}), ...(outbox ? { outbox } : {}) });
   const address = await app.listen({ host: config.host, port: config.port });
   log.info({ address, dataDir: config.dataDir, origin: config.origin ?? null }, 'Plug\'nConnect SRV listening');
+  outbox?.start();
   if (sync) {
     sync.start();
     if (config.syncOnStart) {
@@ -49,6 +65,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     stop() {
       stopping ??= (async () => {
         await app.close();
+        await outbox?.stop();
         await sync?.stop();
         db.close();
       })();

@@ -18,6 +18,8 @@ export const ServerConfig = z.object({
   syncCron: z.string().default('0 2 * * *'),
   timezone: z.string().optional(),
   syncOnStart: z.coerce.boolean().default(true),
+  /** The carmaker's endpoint for installation confirmations; without it they wait in the outbox. */
+  outboxUrl: z.string().url().optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
@@ -33,6 +35,7 @@ const ENV_KEYS: Record<string, keyof ServerConfig> = {
   PNC_SYNC_CRON: 'syncCron',
   PNC_TIMEZONE: 'timezone',
   PNC_SYNC_ON_START: 'syncOnStart',
+  PNC_OUTBOX_URL: 'outboxUrl',
   PNC_LOG_LEVEL: 'logLevel',
 };
 

@@ -1,6 +1,9 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppDeps } from './context.js';
+import { installAuth } from './auth.js';
 import { installErrorHandling } from './errors.js';
+import { accountRoutes } from './routes/accounts.js';
+import { installationRoutes } from './routes/installations.js';
 import { blobRoutes } from './routes/blobs.js';
 import { contentRoutes } from './routes/content.js';
 import { infoRoutes } from './routes/info.js';
@@ -26,9 +29,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestTimeout: 0, // multi-GB blob downloads must never be cut for taking long
   });
   installErrorHandling(app);
+  installAuth(app, deps.accounts);
   infoRoutes(app, deps);
+  accountRoutes(app, deps.accounts);
   contentRoutes(app, deps);
   blobRoutes(app, deps);
+  installationRoutes(app, deps);
   await app.ready();
   return app;
 }

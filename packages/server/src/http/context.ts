@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/database.js';
 import type { ServerConfig } from '../config/config.js';
 import type { SyncManager } from '../mirror/sync-manager.js';
+import type { Accounts } from '../accounts/accounts.js';
+import type { OutboxUploader } from '../installations/outbox-uploader.js';
 
 /** What the routes need, injected so the app can be built in tests without listening. */
 export interface AppDeps {
@@ -11,4 +13,7 @@ export interface AppDeps {
   /** Absent when the box has no origin configured (serves what it has). */
   sync?: SyncManager;
   version: string;
+  accounts: Accounts;
+  /** Absent when no carmaker endpoint is configured: confirmations wait in the outbox. */
+  outbox?: OutboxUploader;
 }

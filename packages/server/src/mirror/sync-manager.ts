@@ -62,6 +62,11 @@ export function createSyncManager(opts: SyncManagerOptions): SyncManager {
   const http = new OriginHttp(opts.idleTimeoutMs);
   const throttle = new Throttle(opts.bandwidth);
   const schedule = opts.schedule ?? { cron: DEFAULT_SYNC_CRON };
+  try {
+    new Cron(schedule.cron, { paused: true, ...(schedule.timezone ? { timezone: schedule.timezone } : {}) }).stop();
+  } catch (e) {
+    throw new PncError('VALIDATION_FAILED', `The sync schedule "${schedule.cron}" is not valid cron syntax or time zone (${(e as Error).message}).`);
+  }
   let cron: Cron | null = null;
   let running: { promise: Promise<SyncResult>; trigger: string; startedAt: string; progress: SyncProgress; abort: AbortController } | null = null;
   let idleProgress = new SyncProgress();

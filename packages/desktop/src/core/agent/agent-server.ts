@@ -6,7 +6,7 @@ import Fastify, { type FastifyReply } from 'fastify';
 import type { ApiErrorBody, DesktopApi } from '@pnc/shared';
 import { createDispatcher, settle } from '../rpc/dispatch.js';
 import { streamEvents } from './events.js';
-import { bearerToken, createRequestGuard, type RequestGuard } from './guards.js';
+import { bearerToken, createRequestGuard } from './guards.js';
 import { httpStatusFor } from './http-status.js';
 import { readRendererFile } from './static-files.js';
 
@@ -60,15 +60,14 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const dispatch = createDispatcher(options.api, { onUnexpectedError });
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const openStreams = new Set<() => void>();
-  // Known once listening; requests cannot arrive before, and are refused if they somehow do.
-  let guard: RequestGuard | undefined;
+  const guard = createRequestGuard(token);
 
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
     const host = request.headers.host;
-    if (!guard?.hostAllowed(host)) {
+    if (!guard.hostAllowed(host, request.socket.localPort)) {
       return fail(reply, { code: 'FORBIDDEN', message: 'This address does not name the Plug\'nConnect agent.' });
     }
     if (!guard.originAllowed(request.headers.origin, host)) {
@@ -88,7 +87,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   app.setNotFoundHandler((request, reply) => fail(reply, { code: 'NOT_FOUND', message: `Nothing at ${request.method} ${request.url.split('?')[0]}` }));
 
   app.post<{ Params: { method: string } }>('/rpc/:method', async (request, reply) => {
-    if (!guard?.tokenValid(bearerToken(request.headers.authorization))) {
+    if (!guard.tokenValid(bearerToken(request.headers.authorization))) {
       return fail(reply, { code: 'UNAUTHENTICATED', message: 'Missing or wrong agent token: open the address the agent printed.' });
     }
     const answer = await settle(dispatch, request.params.method, request.body);
@@ -99,7 +98,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   app.get<{ Querystring: { token?: unknown } }>('/events', (request, reply) => {
     // EventSource cannot send headers, hence the query parameter here and only here.
     const given = typeof request.query.token === 'string' ? request.query.token : bearerToken(request.headers.authorization);
-    if (!guard?.tokenValid(given)) {
+    if (!guard.tokenValid(given)) {
       return fail(reply, { code: 'UNAUTHENTICATED', message: 'Missing or wrong agent token: open the address the agent printed.' });
     }
     reply.hijack();
@@ -117,7 +116,6 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
 
   await app.listen({ host: options.host ?? '127.0.0.1', port: options.port });
   const { port } = app.server.address() as AddressInfo;
-  guard = createRequestGuard(port, token);
 
   return {
     url: `http://127.0.0.1:${port}/#token=${token}`,

@@ -7,18 +7,18 @@ import { timingSafeEqual } from 'node:crypto';
  * per-run token only the page opened from the printed URL knows.
  */
 export interface RequestGuard {
-  /** The Host header names this agent (defeats DNS rebinding). */
-  hostAllowed(host: string | undefined): boolean;
+  /** The Host header names this agent on the port the request came in on (defeats DNS rebinding). */
+  hostAllowed(host: string | undefined, port: number | undefined): boolean;
   /** No Origin (non-browser clients), or exactly the origin the page was loaded from. */
   originAllowed(origin: string | undefined, host: string | undefined): boolean;
   tokenValid(candidate: string | undefined): boolean;
 }
 
-export function createRequestGuard(port: number, token: string): RequestGuard {
-  const hosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+export function createRequestGuard(token: string): RequestGuard {
   const expected = Buffer.from(token);
   return {
-    hostAllowed: (host) => host !== undefined && hosts.has(host.toLowerCase()),
+    hostAllowed: (host, port) =>
+      host !== undefined && port !== undefined && [`127.0.0.1:${port}`, `localhost:${port}`].includes(host.toLowerCase()),
     originAllowed: (origin, host) => origin === undefined || (host !== undefined && origin.toLowerCase() === `http://${host.toLowerCase()}`),
     tokenValid(candidate) {
       if (candidate === undefined) return false;

@@ -22,6 +22,10 @@ export function pickDesktopApi(win: Window): DesktopApi | null {
     baseUrl: win.location.origin,
     token,
     fetch: win.fetch.bind(win),
-    openEvents: (url) => new win.EventSource(url),
+    openEvents: (url, onData) => {
+      const source = new EventSource(url);
+      source.onmessage = (message: MessageEvent<string>) => onData(message.data);
+      return () => source.close();
+    },
   });
 }

@@ -22,6 +22,7 @@ export function blobRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.route({
     method: ['GET', 'HEAD'],
     url: '/api/v1/tuf/metadata/:file',
+    config: { auth: 'none' },
     handler: async (req, reply) => {
       const { file } = parseWith(apiRoutes.tufMetadata.params, req.params, 'metadata name');
       const path = resolveServedMetadata(deps.config.dataDir, deps.db, file);
@@ -37,6 +38,7 @@ export function blobRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.route({
     method: ['GET', 'HEAD'],
     url: '/api/v1/tuf/targets/:file',
+    config: { auth: 'none' },
     handler: async (req, reply) => {
       const { file } = parseWith(apiRoutes.tufTarget.params, req.params, 'target name');
       const path = resolveServedTarget(deps.config.dataDir, file);

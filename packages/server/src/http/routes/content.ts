@@ -10,16 +10,19 @@ import {
   type VehicleInfo,
 } from '@pnc/shared';
 import { findVehicle } from '../../db/content.js';
+import { confirmedVersions } from '../../db/installations.js';
 import { loadCurrentCatalog } from '../../mirror/catalog-cache.js';
 import type { AppDeps } from '../context.js';
 import { parseWith } from '../validate.js';
 
 /** The registry record when the VIN is known, otherwise what the VIN itself tells. */
 export function vehicleInfo(deps: AppDeps, vin: string): VehicleInfo {
+  // Installations confirmed here are newer than the carmaker's registry of last night.
+  const confirmed = confirmedVersions(deps.db, vin);
   const record = findVehicle(deps.db, vin);
-  if (record) return { ...record, source: 'registry' };
+  if (record) return { ...record, ...confirmed, source: 'registry' };
   const d = decodeVin(vin);
-  const info: VehicleInfo = { vin, source: 'decoded', openCampaigns: [] };
+  const info: VehicleInfo = { vin, source: 'decoded', openCampaigns: [], ...confirmed };
   if (d.brand) info.brand = d.brand;
   if (d.modelYear) info.modelYear = d.modelYear;
   return info;

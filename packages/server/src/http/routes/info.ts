@@ -4,9 +4,9 @@ import { getCurrentContent, latestSyncRun } from '../../db/content.js';
 import type { AppDeps } from '../context.js';
 
 export function infoRoutes(app: FastifyInstance, deps: AppDeps): void {
-  app.get('/api/v1/health', async () => ({ status: 'ok' as const }));
+  app.get('/api/v1/health', { config: { auth: 'none' } }, async () => ({ status: 'ok' as const }));
 
-  app.get('/api/v1/info', async (): Promise<ServerInfo> => {
+  app.get('/api/v1/info', { config: { auth: 'none' } }, async (): Promise<ServerInfo> => {
     const now = new Date();
     const content = getCurrentContent(deps.db);
     const run = latestSyncRun(deps.db);
