@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveStatic } from './static-origin.mjs';
+import { ensureDemoAccounts } from './demo-accounts.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const demo = join(root, '.demo');
@@ -105,6 +106,8 @@ async function main() {
   const serverUrl = `http://127.0.0.1:${port}`;
   await waitFor(`${serverUrl}/api/v1/info`, (i) => i.content !== null, 'the server to mirror the content');
   log(`server ready: ${serverUrl}/api/v1/info`);
+  const creds = await ensureDemoAccounts(serverUrl, join(demo, 'server'), join(demo, 'credentials.json'));
+  log(`accounts: technician "${creds.technician.username}" / "${creds.technician.password}", admin "${creds.admin.username}" / "${creds.admin.password}"`);
 
   const env = { PNC_TRUSTED_ROOT: trustedRoot, PNC_HOME: join(demo, 'workstation') };
   const electron = process.env.PNC_DEMO_BROWSER ? null : electronBinary();
@@ -123,7 +126,10 @@ async function main() {
   const vins = JSON.parse(readFileSync(join(origin, 'demo-vins.json'), 'utf8'));
   log('demo vehicles:');
   for (const v of Array.isArray(vins) ? vins : vins.vehicles ?? []) log(`  ${v.vin}  ${v.description ?? ''}`);
-  log(`write a key from a terminal: node packages/desktop/dist/core/cli/key-cli.js write --server ${serverUrl} --vin <VIN> --package <ID> --image key.img --size 8GiB (with PNC_TRUSTED_ROOT=${trustedRoot})`);
+  log('write a key from a terminal:');
+  log(`  export PNC_TRUSTED_ROOT=${trustedRoot} PNC_HOME=${env.PNC_HOME}`);
+  log(`  PNC_PASSWORD=${creds.technician.password} node packages/desktop/dist/core/cli/key-cli.js login --server ${serverUrl} --user ${creds.technician.username}`);
+  log(`  node packages/desktop/dist/core/cli/key-cli.js write --server ${serverUrl} --vin <VIN> --package <ID> --image key.img --size 8GiB`);
   log('Ctrl-C stops everything.');
 }
 

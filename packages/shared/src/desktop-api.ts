@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ServerInfo } from './api.js';
+import { ServerInfo, SessionUser } from './api.js';
 import { EligibilityResult } from './domain.js';
 
 /** A server found on the LAN, or typed by the technician. */
@@ -15,6 +15,8 @@ export const ConnectionState = z.object({
   server: ServerInfo.nullable(),
   /** Whether the workstation verified the server's content against the carmaker's root. */
   contentVerified: z.boolean(),
+  /** The signed-in user on that server, or null. */
+  user: SessionUser.nullable(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
 });
 export type ConnectionState = z.infer<typeof ConnectionState>;
@@ -29,6 +31,13 @@ const NoInput = z.object({}).strict().default({});
 export const desktopApiContract = {
   getConnection: { input: NoInput, output: ConnectionState },
   connect: { input: z.object({ url: z.string().min(1).max(512) }), output: ConnectionState },
+  signIn: { input: z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) }), output: ConnectionState },
+  /** Required after a first access or a reset before anything else works. */
+  changePassword: {
+    input: z.object({ currentPassword: z.string().min(1).max(256), newPassword: z.string().min(1).max(256) }),
+    output: ConnectionState,
+  },
+  signOut: { input: NoInput, output: ConnectionState },
   /** Eligibility re-evaluated on the workstation over the catalog it verified itself. */
   checkVehicle: { input: z.object({ vin: z.string().max(64) }), output: EligibilityResult },
 } as const;

@@ -7,7 +7,14 @@ import { EVENT_CHANNEL, RPC_CHANNEL } from './channels.js';
  * name fails to build). Spelled out rather than read from the contract so the sandboxed preload
  * does not carry zod and the schemas: the main process validates everything anyway.
  */
-const METHODS = { getConnection: true, connect: true, checkVehicle: true } as const satisfies Record<DesktopMethod, true>;
+const METHODS = {
+  getConnection: true,
+  connect: true,
+  signIn: true,
+  changePassword: true,
+  signOut: true,
+  checkVehicle: true,
+} as const satisfies Record<DesktopMethod, true>;
 
 type Reply = { ok: true; result: unknown } | { ok: false; error: ApiErrorBody };
 

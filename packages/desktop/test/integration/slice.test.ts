@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EligibilityResult, ServerInfo } from '@pnc/shared';
 import { cli, freePort, runNode, startNode, stopProcess, waitForJson } from '../helpers/processes.js';
 import { fsckImage, mcopyToBuffer } from '../helpers/key-image.js';
+import { ensureDemoAccounts } from '../../../../scripts/demo-accounts.mjs';
 
 /**
  * The foundation slice with real processes on loopback: carmaker publisher → static origin →
@@ -35,6 +36,9 @@ describe('origin → server → key', () => {
     );
     server = s.child;
     await waitForJson<ServerInfo>(`${serverUrl}/api/v1/info`, (i) => i.content !== null);
+    const creds = await ensureDemoAccounts(serverUrl, join(dir, 'server'), join(dir, 'credentials.json'));
+    const login = await runNode(cli.key, ['login', '--server', serverUrl, '--user', creds.technician.username], { ...env, PNC_PASSWORD: creds.technician.password });
+    expect(login.code, login.stderr).toBe(0);
   }, 120_000);
 
   afterAll(async () => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { evaluateEligibility, isPncError, parseVin, type ErrorCode } from '@pnc/shared';
+import { evaluateEligibility, isPncError, parseVin, PncError, type ErrorCode } from '@pnc/shared';
 import { trustedRootFile, workstationHome } from '../config/paths.js';
 import { openImageTarget } from '../fat32/index.js';
 import { writeKey } from '../keys/write-key.js';
@@ -8,11 +9,13 @@ import { ServerClient } from '../server/server-client.js';
 import { fetchVerifiedCatalog } from '../trust/verified-catalog.js';
 import { formatBytes, parseSize } from '../util/size.js';
 import { APP } from '../version.js';
+import { createSessionStore } from '../service/session-store.js';
 import { createProgressPrinter } from './progress-printer.js';
 
 const HELP = `pnc-key — write and check Plug'nConnect update keys
 
 Usage:
+  pnc-key login --server URL --user NAME        (password from PNC_PASSWORD or standard input)
   pnc-key check <VIN> --server URL [--json]
   pnc-key write --server URL --vin VIN --package ID [--package ID…]
                 --image FILE --size SIZE [--label NAME] [--json]
@@ -22,7 +25,7 @@ Options:
   --trusted-root FILE the carmaker's root.json (default: the one shipped with the app, or PNC_TRUSTED_ROOT)
   --json              machine-readable output (NDJSON progress on stderr, result on stdout)
 
-Exit codes: 0 ok · 2 usage · 3 server unreachable · 4 content not trusted · 5 not for this vehicle ·
+Exit codes: 0 ok · 2 usage · 3 server unreachable or not signed in · 4 content not trusted · 5 not for this vehicle ·
             6 write failed or cancelled · 7 key verification failed · 1 anything else
 `;
 
@@ -34,6 +37,11 @@ const EXIT: Partial<Record<ErrorCode, number>> = {
   VIN_INVALID_CHARACTER: 2,
   VIN_FORBIDDEN_LETTER: 2,
   SERVER_UNREACHABLE: 3,
+  UNAUTHENTICATED: 3,
+  INVALID_CREDENTIALS: 3,
+  PASSWORD_CHANGE_REQUIRED: 3,
+  TOO_MANY_ATTEMPTS: 3,
+  ACCOUNT_DISABLED: 3,
   TIMEOUT: 3,
   NO_CONTENT_YET: 3,
   DOWNLOAD_FAILED: 3,
@@ -59,9 +67,41 @@ const common = {
   json: { type: 'boolean' },
 } as const;
 
+async function readSecret(envName: string, prompt: string): Promise<string> {
+  const fromEnv = process.env[envName];
+  if (fromEnv) return fromEnv;
+  if (process.stdin.isTTY) process.stderr.write(prompt);
+  let data = '';
+  for await (const chunk of process.stdin) {
+    data += String(chunk);
+    if (data.includes('\n')) break;
+  }
+  return data.split('\n')[0]!.trim();
+}
+
+async function login(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { ...common, user: { type: 'string' } } });
+  if (!values.server || !values.user) throw usage('--server and --user are required');
+  const client = new ServerClient(values.server);
+  const password = await readSecret('PNC_PASSWORD', 'Password: ');
+  const res = await client.login(values.user, password, hostname());
+  client.setToken(res.token);
+  if (res.user.mustChangePassword) {
+    const next = process.env.PNC_NEW_PASSWORD;
+    if (!next) throw new PncError('PASSWORD_CHANGE_REQUIRED', 'This is a one-time password: set PNC_NEW_PASSWORD to choose yours, or sign in once in the app.');
+    await client.changePassword(password, next);
+  }
+  await createSessionStore(workstationHome()).save({ serverUrl: client.baseUrl, username: res.user.username, token: res.token });
+  console.log(`Signed in to ${client.baseUrl} as ${res.user.username} (${res.user.role}).`);
+  return 0;
+}
+
 async function connect(values: { server?: string; 'trusted-root'?: string }) {
   if (!values.server) throw usage('--server is required');
   const client = new ServerClient(values.server);
+  const session = await createSessionStore(workstationHome()).load();
+  if (session?.serverUrl === client.baseUrl) client.setToken(session.token);
+  else if (process.env.PNC_TOKEN) client.setToken(process.env.PNC_TOKEN);
   const info = await client.info();
   const verified = await fetchVerifiedCatalog({
     serverUrl: client.baseUrl,
@@ -136,6 +176,8 @@ async function write(args: string[]): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    case 'login':
+      return login(rest);
     case 'check':
       return check(rest);
     case 'write':

@@ -5,11 +5,16 @@ import {
   apiRoutes,
   CatalogResponse,
   EligibilityResult,
+  LoginResponse,
   PncError,
   routePath,
   ServerInfo,
+  SessionUser,
   VehicleInfo,
+  type InstallationAck,
+  type InstallationConfirmation,
 } from '@pnc/shared';
+import { InstallationAck as InstallationAckSchema } from '@pnc/shared';
 import type { z } from 'zod';
 
 export interface ServerClientOptions {
@@ -60,15 +65,21 @@ export class ServerClient {
     this.http = axios.create({
       baseURL: this.baseUrl,
       timeout: opts.timeoutMs ?? 15_000,
-      headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {},
       maxRedirects: 0,
     });
+    this.setToken(opts.token ?? null);
   }
 
-  private async getJson<T extends z.ZodType>(path: string, schema: T): Promise<z.output<T>> {
+  /** Uses this bearer token from now on (null signs the client out). */
+  setToken(token: string | null): void {
+    if (token) this.http.defaults.headers.common.authorization = `Bearer ${token}`;
+    else delete this.http.defaults.headers.common.authorization;
+  }
+
+  private async call<T extends z.ZodType>(method: 'get' | 'post', path: string, schema: T, body?: unknown): Promise<z.output<T>> {
     let res: AxiosResponse;
     try {
-      res = await this.http.get(path);
+      res = method === 'get' ? await this.http.get(path) : await this.http.post(path, body ?? {});
     } catch (e) {
       throw toPncError(e, this.baseUrl);
     }
@@ -79,6 +90,26 @@ export class ServerClient {
       });
     }
     return parsed.data;
+  }
+
+  private getJson<T extends z.ZodType>(path: string, schema: T): Promise<z.output<T>> {
+    return this.call('get', path, schema);
+  }
+
+  login(username: string, password: string, workstation: string): Promise<LoginResponse> {
+    return this.call('post', apiRoutes.login.path, LoginResponse, { username, password, workstation });
+  }
+  me(): Promise<SessionUser> {
+    return this.getJson(apiRoutes.me.path, SessionUser);
+  }
+  changePassword(currentPassword: string, newPassword: string): Promise<SessionUser> {
+    return this.call('post', apiRoutes.changePassword.path, SessionUser, { currentPassword, newPassword });
+  }
+  async logout(): Promise<void> {
+    await this.http.post(apiRoutes.logout.path).catch(() => undefined);
+  }
+  confirmInstallation(c: InstallationConfirmation): Promise<InstallationAck> {
+    return this.call('post', apiRoutes.postInstallation.path, InstallationAckSchema, c);
   }
 
   info(): Promise<ServerInfo> {

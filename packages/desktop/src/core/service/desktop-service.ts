@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { hostname } from 'node:os';
 import {
   evaluateEligibility,
   isPncError,
@@ -12,30 +11,34 @@ import {
 } from '@pnc/shared';
 import { normalizeServerUrl, ServerClient } from '../server/server-client.js';
 import { fetchVerifiedCatalog, type VerifiedCatalog } from '../trust/verified-catalog.js';
-import { writeFileAtomic } from '../util/atomic-file.js';
+import { createSessionStore, type SecretCodec } from './session-store.js';
 
 export interface DesktopServiceOptions {
   stateDir: string;
   trustedRootFile: string;
   /** Server to connect to at start (e.g. given by the demo), else the last one used. */
   serverUrl?: string;
+  /** How the session token is protected at rest (Electron passes safeStorage). */
+  secrets?: SecretCodec;
+  workstationName?: string;
 }
 
-interface Settings {
-  lastServerUrl?: string;
-}
+export type DesktopService = DesktopApi & { close(): Promise<void>; ready: Promise<void> };
+
+const DISCONNECTED: ConnectionState = { serverUrl: null, server: null, contentVerified: false, user: null, error: null };
 
 /**
  * The workstation's DesktopApi in plain Node: Electron's main process and the local agent both
- * serve this same object. It keeps the connection and the catalog it verified itself.
+ * serve this same object. It keeps the connection, the sign-in and the catalog it verified itself.
  */
-export function createDesktopService(opts: DesktopServiceOptions): DesktopApi & { close(): Promise<void>; ready: Promise<void> } {
+export function createDesktopService(opts: DesktopServiceOptions): DesktopService {
   const events = new EventEmitter();
-  const settingsFile = join(opts.stateDir, 'settings.json');
+  const sessions = createSessionStore(opts.stateDir, opts.secrets);
+  const workstation = opts.workstationName ?? hostname();
   let client: ServerClient | null = null;
   let verified: VerifiedCatalog | null = null;
-  let state: ConnectionState = { serverUrl: null, server: null, contentVerified: false, error: null };
-  // tuf-js keeps its trusted metadata in one folder: one refresh at a time.
+  let state: ConnectionState = DISCONNECTED;
+  // tuf-js keeps its trusted metadata in one folder, and state changes must not interleave.
   let queue: Promise<unknown> = Promise.resolve();
   const serialized = <T>(f: () => Promise<T>): Promise<T> => {
     const run = queue.then(f, f);
@@ -43,10 +46,28 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopApi & 
     return run;
   };
 
-  const setState = (next: ConnectionState) => {
-    state = next;
+  const setState = (patch: Partial<ConnectionState>): ConnectionState => {
+    state = { ...state, ...patch };
     events.emit('event', { type: 'connection', state } satisfies DesktopEvent);
+    return state;
   };
+
+  const asError = (e: unknown) => {
+    const err = isPncError(e) ? e : new PncError('INTERNAL', (e as Error).message);
+    return { code: err.code, message: err.message };
+  };
+
+  function connected(): ServerClient {
+    if (!client || !verified) throw new PncError('SERVER_UNREACHABLE', "Connect to a Plug'nConnect server first.");
+    return client;
+  }
+
+  function signedIn(): ServerClient {
+    const c = connected();
+    if (!state.user) throw new PncError('UNAUTHENTICATED', 'Sign in first.');
+    if (state.user.mustChangePassword) throw new PncError('PASSWORD_CHANGE_REQUIRED', 'Change your one-time password first.');
+    return c;
+  }
 
   async function connect(url: string): Promise<ConnectionState> {
     let normalized: string;
@@ -62,25 +83,25 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopApi & 
         const v = await fetchVerifiedCatalog({ serverUrl: c.baseUrl, trustedRootFile: opts.trustedRootFile, stateDir: opts.stateDir });
         client = c;
         verified = v;
-        setState({ serverUrl: c.baseUrl, server, contentVerified: true, error: null });
-        await writeFileAtomic(settingsFile, JSON.stringify({ lastServerUrl: c.baseUrl } satisfies Settings, null, 2));
+        // Resume the saved sign-in for this server when its token is still good.
+        let user: ConnectionState['user'] = null;
+        const saved = await sessions.load();
+        if (saved?.serverUrl === c.baseUrl) {
+          c.setToken(saved.token);
+          user = await c.me().catch(() => null);
+          if (!user) c.setToken(null);
+        }
+        return setState({ serverUrl: c.baseUrl, server, contentVerified: true, user, error: null });
       } catch (e) {
-        const err = isPncError(e) ? e : new PncError('INTERNAL', (e as Error).message);
         client = null;
         verified = null;
-        setState({ serverUrl: normalized, server: null, contentVerified: false, error: { code: err.code, message: err.message } });
+        return setState({ ...DISCONNECTED, serverUrl: normalized, error: asError(e) });
       }
-      return state;
     });
   }
 
   async function initialServer(): Promise<string | undefined> {
-    if (opts.serverUrl) return opts.serverUrl;
-    try {
-      return (JSON.parse(await readFile(settingsFile, 'utf8')) as Settings).lastServerUrl;
-    } catch {
-      return undefined;
-    }
+    return opts.serverUrl ?? (await sessions.load())?.serverUrl;
   }
 
   const ready = initialServer().then(async (url) => {
@@ -95,12 +116,37 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopApi & 
     async connect({ url }) {
       return connect(url);
     },
+    async signIn({ username, password }) {
+      return serialized(async () => {
+        const c = connected();
+        const res = await c.login(username, password, workstation);
+        c.setToken(res.token);
+        await sessions.save({ serverUrl: c.baseUrl, username: res.user.username, token: res.token });
+        return setState({ user: res.user, error: null });
+      });
+    },
+    async changePassword({ currentPassword, newPassword }) {
+      return serialized(async () => {
+        const c = connected();
+        const user = await c.changePassword(currentPassword, newPassword);
+        return setState({ user, error: null });
+      });
+    },
+    async signOut() {
+      return serialized(async () => {
+        if (client) {
+          await client.logout();
+          client.setToken(null);
+        }
+        await sessions.clear();
+        return setState({ user: null });
+      });
+    },
     async checkVehicle({ vin }) {
       const valid = parseVin(vin);
-      if (!client || !verified) throw new PncError('SERVER_UNREACHABLE', 'Connect to a Plug\'nConnect server first.');
-      const vehicle = await client.vehicle(valid);
+      const vehicle = await signedIn().vehicle(valid);
       // Decided on the catalog this workstation verified, not on the server's word.
-      return evaluateEligibility(vehicle, verified.catalog);
+      return evaluateEligibility(vehicle, verified!.catalog);
     },
     onEvent(listener: (e: DesktopEvent) => void) {
       events.on('event', listener);

@@ -1,0 +1,203 @@
+// A small real DesktopApi for transport and UI tests: plain functions over a fixed catalog and
+// vehicle registry, answering what the core service answers (the shared eligibility rule,
+// PncErrors with stable codes). No Node modules: the renderer tests use it too.
+import {
+  Catalog,
+  PncError,
+  decodeVin,
+  evaluateEligibility,
+  parseVin,
+  type ConnectionState,
+  type DesktopApi,
+  type DesktopEvent,
+  type ServerInfo,
+  type SessionUser,
+  type UpdatePackage,
+  type VehicleInfo,
+} from '@pnc/shared';
+
+const MB = 1_000_000;
+
+function files(id: string, sizes: number[]): UpdatePackage['files'] {
+  return sizes.map((size, i) => ({ path: `${id}/part${String(i + 1).padStart(2, '0')}.bin`, size, sha256: (i + 1).toString(16).padStart(64, 'a') }));
+}
+
+function pkg(p: Omit<UpdatePackage, 'rules' | 'releasedAt' | 'files'> & { sizes: number[]; rules?: UpdatePackage['rules'] }): UpdatePackage {
+  const { sizes, rules, ...rest } = p;
+  return { ...rest, rules: rules ?? {}, releasedAt: '2026-09-01T00:00:00Z', files: files(p.id, sizes) };
+}
+
+export const catalog = Catalog.parse({
+  schema: 1,
+  generatedAt: '2026-11-24T06:00:00Z',
+  packages: [
+    pkg({
+      id: 'RL2-SOFT-11.2',
+      kind: 'SOFT',
+      family: 'RLINK2',
+      version: '11.2.0',
+      region: '*',
+      campaign: { code: 'OTS-26-RL2-112', mandatory: true },
+      title: { en: 'R-LINK2 software 11.2', fr: 'Logiciel R-LINK2 11.2', it: 'Software R-LINK2 11.2', es: 'Software R-LINK2 11.2', de: 'R-LINK2-Software 11.2' },
+      sizes: [1_450 * MB, 820 * MB, 96 * MB],
+    }),
+    pkg({
+      id: 'RL2-SOFT-11.0',
+      kind: 'SOFT',
+      family: 'RLINK2',
+      version: '11.0.0',
+      region: '*',
+      title: { en: 'R-LINK2 software 11.0' },
+      sizes: [2_100 * MB],
+    }),
+    pkg({
+      id: 'RL2-MAP-EU-12.1',
+      kind: 'MAP',
+      family: 'RLINK2',
+      version: '12.1',
+      region: 'EUROPE',
+      title: { en: 'Europe map 2026 Q3', fr: 'Carte Europe 2026 T3', it: 'Mappa Europa 2026 T3', es: 'Mapa Europa 2026 T3', de: 'Europakarte 2026 Q3' },
+      sizes: Array.from({ length: 14 }, (_, i) => (i === 13 ? 312 : 690) * MB),
+    }),
+    pkg({
+      id: 'RL2-MAP-AFR-12.1',
+      kind: 'MAP',
+      family: 'RLINK2',
+      version: '12.1',
+      region: 'AFRICA',
+      title: { en: 'Africa map 2026 Q3' },
+      sizes: [3_900 * MB],
+    }),
+    pkg({
+      id: 'EL-SOFT-5.4',
+      kind: 'SOFT',
+      family: 'EASYLINK',
+      version: '5.4.0',
+      region: '*',
+      title: { en: 'Easy-Link software 5.4' },
+      sizes: [1_800 * MB],
+    }),
+  ],
+});
+
+export const KNOWN_VIN = 'VF1RJA00567890123';
+
+const registry: Record<string, VehicleInfo> = {
+  [KNOWN_VIN]: {
+    vin: KNOWN_VIN,
+    source: 'registry',
+    brand: 'RENAULT',
+    model: 'CLIO5',
+    modelYear: 2021,
+    headUnit: 'RLINK2',
+    softVersion: '10.9.4',
+    mapVersion: '11.0',
+    mapRegion: 'EUROPE',
+    openCampaigns: ['OTS-26-RL2-112'],
+  },
+};
+
+export const serverInfo: ServerInfo = {
+  product: 'plugnconnect-server',
+  name: 'Atelier Lyon Sud',
+  dealerCode: 'FR-69-0412',
+  version: '0.1.0',
+  apiVersion: 1,
+  serverTime: '2026-11-24T09:10:00Z',
+  content: {
+    version: 42,
+    generatedAt: '2026-11-24T06:00:00Z',
+    publishedAt: '2026-11-24T06:05:00Z',
+    ageSeconds: 3 * 3600 + 5 * 60,
+    packages: catalog.packages.length,
+    expiresAt: '2026-12-08T06:00:00Z',
+  },
+  lastSync: { at: '2026-11-24T06:05:00Z', status: 'ok' },
+};
+
+export interface InMemoryApi extends DesktopApi {
+  /** Pushes an event to every listener, as the core does when something changes by itself. */
+  emit(event: DesktopEvent): void;
+  listenerCount(): number;
+}
+
+/** Accounts: `tech` is ready to work; `newcomer` must change the one-time password first. */
+const accounts: Record<string, { password: string; user: SessionUser }> = {
+  tech: { password: 'workshop-2026', user: { username: 'tech', role: 'technician', mustChangePassword: false } },
+  newcomer: { password: 'first-access', user: { username: 'newcomer', role: 'technician', mustChangePassword: true } },
+};
+
+/**
+ * Addresses: containing "unreachable" → a connection error state; exactly "crash" → a bug
+ * (TypeError); anything else connects. Checking a vehicle needs a signed-in user, as in the core.
+ */
+export function createInMemoryApi(initial: Partial<ConnectionState> = {}): InMemoryApi {
+  let state: ConnectionState = { serverUrl: null, server: null, contentVerified: false, user: null, error: null, ...initial };
+  const listeners = new Set<(event: DesktopEvent) => void>();
+  const emit = (event: DesktopEvent) => {
+    for (const l of listeners) l(event);
+  };
+  const update = (next: Partial<ConnectionState>): ConnectionState => {
+    state = { ...state, ...next };
+    emit({ type: 'connection', state });
+    return state;
+  };
+  const connected = () => {
+    if (state.server === null) throw new PncError('SERVER_UNREACHABLE', "Connect to a Plug'nConnect server first.");
+  };
+  return {
+    async getConnection() {
+      return state;
+    },
+    async connect({ url }) {
+      if (url === 'crash') throw new TypeError("Cannot read properties of undefined (reading 'baseUrl')");
+      const serverUrl = /^https?:\/\//.test(url) ? url : `http://${url}`;
+      return update(
+        url.includes('unreachable')
+          ? { serverUrl, server: null, contentVerified: false, user: null, error: { code: 'SERVER_UNREACHABLE', message: `Nothing answers at ${serverUrl}` } }
+          : { serverUrl, server: serverInfo, contentVerified: true, user: null, error: null },
+      );
+    },
+    async signIn({ username, password }) {
+      connected();
+      const account = accounts[username];
+      if (account?.password !== password) throw new PncError('INVALID_CREDENTIALS', 'Wrong user name or password.');
+      return update({ user: account.user, error: null });
+    },
+    async changePassword({ currentPassword, newPassword }) {
+      connected();
+      const account = state.user && accounts[state.user.username];
+      if (!account) throw new PncError('UNAUTHENTICATED', 'Sign in first.');
+      if (account.password !== currentPassword) throw new PncError('INVALID_CREDENTIALS', 'The current password is wrong.');
+      if (newPassword.length < 10) throw new PncError('VALIDATION_FAILED', 'The new password needs at least 10 characters.');
+      return update({ user: { ...account.user, mustChangePassword: false }, error: null });
+    },
+    async signOut() {
+      return update({ user: null });
+    },
+    async checkVehicle({ vin }) {
+      const valid = parseVin(vin);
+      connected();
+      if (!state.user) throw new PncError('UNAUTHENTICATED', 'Sign in first.');
+      if (state.user.mustChangePassword) throw new PncError('PASSWORD_CHANGE_REQUIRED', 'Change your one-time password first.');
+      const known = registry[valid];
+      const decoded = decodeVin(valid, new Date('2026-11-24T00:00:00Z'));
+      const vehicle: VehicleInfo = known ?? {
+        vin: valid,
+        source: 'decoded',
+        ...(decoded.brand ? { brand: decoded.brand } : {}),
+        ...(decoded.modelYear ? { modelYear: decoded.modelYear } : {}),
+        openCampaigns: [],
+      };
+      return evaluateEligibility(vehicle, catalog);
+    },
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    emit,
+    listenerCount: () => listeners.size,
+  };
+}
