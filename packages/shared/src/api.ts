@@ -77,6 +77,105 @@ export const InstallationQuery = z.object({
 export const VinParam = z.object({ vin: z.string().max(64) });
 export const BlobParam = z.object({ hash: Sha256 });
 
+/** LAN discovery: DNS-SD service type (`_plugnconnect._tcp`), fixed DNS name, UDP probe and its answer. */
+export const DNS_SD_SERVICE_TYPE = 'plugnconnect';
+export const DISCOVERY_DNS_NAME = 'plugnconnect';
+export const DISCOVERY_UDP_PORT = 48080;
+export const DISCOVERY_PROBE = 'PNC-DISCOVER 1';
+/** The unicast answer to a probe; a hint only: clients confirm it with GET /api/v1/info. */
+export const DiscoveryAnswer = z.object({
+  product: z.literal('plugnconnect-server'),
+  name: z.string(),
+  dealerCode: z.string(),
+  version: z.string(),
+  port: z.number().int().min(1).max(65535),
+  url: z.string(),
+});
+export type DiscoveryAnswer = z.infer<typeof DiscoveryAnswer>;
+
+export const SyncPhase = z.enum(['idle', 'metadata', 'preflight', 'blobs', 'publishing', 'cleanup']);
+export const SyncProgress = z.object({
+  phase: SyncPhase,
+  filesTotal: z.number().int(),
+  filesDone: z.number().int(),
+  bytesTotal: z.number(),
+  bytesDone: z.number(),
+  bytesDownloaded: z.number(),
+  rateBytesPerSecond: z.number().nullable(),
+  etaSeconds: z.number().nullable(),
+});
+export const SyncRunRecord = z.object({
+  id: z.number().int(),
+  trigger: z.string(),
+  startedAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime().nullable(),
+  status: z.enum(['running', 'ok', 'unchanged', 'failed']),
+  snapshotVersion: z.number().int().nullable(),
+  filesTotal: z.number().int(),
+  filesDone: z.number().int(),
+  bytesTotal: z.number(),
+  bytesDone: z.number(),
+  bytesDownloaded: z.number(),
+  errorCode: z.string().nullable(),
+  errorMessage: z.string().nullable(),
+});
+export type SyncRunRecord = z.infer<typeof SyncRunRecord>;
+/** The mirror's state: a running sync's progress, the last run, the served content and the schedule. */
+export const SyncStatus = z.object({
+  running: z.boolean(),
+  trigger: z.string().nullable(),
+  startedAt: z.iso.datetime().nullable(),
+  progress: SyncProgress,
+  lastRun: SyncRunRecord.nullable(),
+  lastSuccessAt: z.iso.datetime().nullable(),
+  content: z
+    .object({
+      snapshotVersion: z.number().int(),
+      generatedAt: z.iso.datetime(),
+      publishedAt: z.iso.datetime(),
+      ageSeconds: z.number().int(),
+      expiresAt: z.iso.datetime(),
+      secondsToExpiry: z.number().int(),
+      expired: z.boolean(),
+    })
+    .nullable(),
+  clock: z.object({ skewSeconds: z.number(), originDate: z.iso.datetime(), warning: z.string().nullable() }).nullable(),
+  schedule: z.object({ cron: z.string(), timezone: z.string().nullable(), nextRunAt: z.iso.datetime().nullable() }).nullable(),
+  bandwidthLimitBytesPerSecond: z.number().nullable(),
+});
+export type SyncStatus = z.infer<typeof SyncStatus>;
+
+/** A problem the status page states in plain words; `kind` lets the page translate the headline. */
+export const StatusProblem = z.object({
+  kind: z.enum(['sync-failed', 'outbox', 'clock', 'content-expired', 'content-missing', 'disk-low']),
+  at: z.iso.datetime().nullable(),
+  message: z.string(),
+});
+export type StatusProblem = z.infer<typeof StatusProblem>;
+export const StatusResponse = z.object({
+  info: ServerInfo,
+  /** Null when the box has no origin configured. */
+  sync: SyncStatus.nullable(),
+  syncHistory: z.array(SyncRunRecord),
+  disk: z.object({ path: z.string(), totalBytes: z.number(), freeBytes: z.number(), storeBytes: z.number() }),
+  outbox: z.object({ pending: z.number().int(), oldest: z.string().nullable(), lastError: z.string().nullable(), sent: z.number().int() }),
+  workstations: z.array(
+    z.object({ workstation: z.string().nullable(), address: z.string().nullable(), username: z.string(), lastSeenAt: z.iso.datetime() }),
+  ),
+  errors: z.array(StatusProblem),
+});
+export type StatusResponse = z.infer<typeof StatusResponse>;
+
+export const AuditEntry = z.object({
+  at: z.iso.datetime(),
+  event: z.string(),
+  actor: z.string().nullable(),
+  address: z.string().nullable(),
+  details: z.unknown(),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+export const AuditQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
+
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type AuthLevel = 'none' | 'technician' | 'admin';
 
@@ -202,6 +301,35 @@ export const apiRoutes = {
     summary: 'Confirmations by VIN, outcome and date',
     query: InstallationQuery,
     response: z.array(InstallationRecord),
+  },
+  status: {
+    method: 'GET',
+    path: '/api/v1/status',
+    auth: 'admin',
+    summary: 'Everything the status page shows: content, sync, disk, outbox, workstations, problems',
+    response: StatusResponse,
+  },
+  syncStatus: {
+    method: 'GET',
+    path: '/api/v1/sync',
+    auth: 'technician',
+    summary: 'The mirror\'s state; null when the box has no origin configured',
+    response: SyncStatus.nullable(),
+  },
+  syncNow: {
+    method: 'POST',
+    path: '/api/v1/sync',
+    auth: 'admin',
+    summary: 'Start a synchronisation now (202, without waiting); 409 when no origin is configured or another process syncs',
+    response: SyncStatus,
+  },
+  audit: {
+    method: 'GET',
+    path: '/api/v1/audit',
+    auth: 'admin',
+    summary: 'Audit log, newest first',
+    query: AuditQuery,
+    response: z.array(AuditEntry),
   },
 } as const satisfies Record<string, RouteDef>;
 export type ApiRoutes = typeof apiRoutes;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ServerInfo, SessionUser } from './api.js';
-import { EligibilityResult } from './domain.js';
+import { EligibilityResult, FailureReason, HeadUnitFamily, LocalizedText, UpdateKind } from './domain.js';
 
 /** A server found on the LAN, or typed by the technician. */
 export const DiscoveredServer = z.object({
@@ -23,6 +23,72 @@ export type ConnectionState = z.infer<typeof ConnectionState>;
 
 const NoInput = z.object({}).strict().default({});
 
+/** A drive as the workstation sees it; `offered` false with a `refusal` when the core will not write it. */
+export const DriveInfo = z.object({
+  id: z.string(),
+  device: z.string(),
+  size: z.number().int().min(0),
+  description: z.string(),
+  mountpoints: z.array(z.string()),
+  isUSB: z.boolean(),
+  isRemovable: z.boolean(),
+  isSystem: z.boolean(),
+  isReadOnly: z.boolean(),
+  /** A key on a USB 2.0 port makes key creation several times slower. */
+  usbSpeed: z.enum(['usb1', 'usb2', 'usb3', 'unknown']),
+  offered: z.boolean(),
+  refusal: z.object({ code: z.string(), reason: z.string() }).nullable(),
+});
+export type DriveInfo = z.infer<typeof DriveInfo>;
+
+/** Where a key is written: a whole removable device (erased), or an image file (IT, tests). */
+export const KeyTarget = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('device'), device: z.string().min(1).max(256) }),
+  z.object({ kind: z.literal('image'), path: z.string().min(1).max(1024), size: z.number().int().positive() }),
+]);
+export type KeyTarget = z.infer<typeof KeyTarget>;
+
+export const WritePhase = z.enum(['preparing', 'writing', 'verifying', 'finalizing', 'done', 'failed', 'cancelled']);
+export type WritePhase = z.infer<typeof WritePhase>;
+
+export const JobState = z.object({
+  jobId: z.string(),
+  vin: z.string(),
+  packageIds: z.array(z.string()),
+  target: KeyTarget,
+  phase: WritePhase,
+  bytesDone: z.number().int().min(0),
+  bytesTotal: z.number().int().min(0),
+  bytesPerSecond: z.number().min(0),
+  etaSeconds: z.number().int().nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  keyId: z.string().nullable(),
+  startedAt: z.iso.datetime(),
+});
+export type JobState = z.infer<typeof JobState>;
+
+export const KeyRecord = z.object({
+  keyId: z.string(),
+  vin: z.string(),
+  headUnit: HeadUnitFamily.nullable(),
+  packages: z.array(z.object({ id: z.string(), kind: UpdateKind, version: z.string(), title: LocalizedText })),
+  target: z.string(),
+  writtenAt: z.iso.datetime(),
+  status: z.enum(['awaiting-confirmation', 'installed', 'failed']),
+  confirmation: z
+    .object({
+      id: z.uuid(),
+      outcome: z.enum(['SUCCESS', 'FAILURE']),
+      failureReason: FailureReason.optional(),
+      note: z.string().optional(),
+      at: z.iso.datetime(),
+      /** False while the server has not acknowledged it (it is retried; nothing is lost). */
+      acknowledged: z.boolean(),
+    })
+    .nullable(),
+});
+export type KeyRecord = z.infer<typeof KeyRecord>;
+
 /**
  * The desktop API, typed once: each method takes one input object and answers one value.
  * Implemented twice — Electron IPC (preload + main) and the local HTTP agent — and both sides
@@ -40,6 +106,27 @@ export const desktopApiContract = {
   signOut: { input: NoInput, output: ConnectionState },
   /** Eligibility re-evaluated on the workstation over the catalog it verified itself. */
   checkVehicle: { input: z.object({ vin: z.string().max(64) }), output: EligibilityResult },
+  listDrives: { input: NoInput, output: z.array(DriveInfo) },
+  /** Starts writing one key; progress arrives as `job` events. Erasing a device needs `eraseConfirmed`. */
+  startWrite: {
+    input: z.object({
+      vin: z.string().max(64),
+      packageIds: z.array(z.string().max(80)).min(1).max(8),
+      target: KeyTarget,
+      eraseConfirmed: z.boolean(),
+    }),
+    output: JobState,
+  },
+  cancelWrite: { input: z.object({ jobId: z.string().max(64) }), output: JobState },
+  listJobs: { input: NoInput, output: z.array(JobState) },
+  /** Keys written on this workstation: awaiting confirmation first, then history. */
+  listKeys: { input: NoInput, output: z.array(KeyRecord) },
+  confirmInstallation: {
+    input: z
+      .object({ keyId: z.string().max(64), outcome: z.enum(['SUCCESS', 'FAILURE']), failureReason: FailureReason.optional(), note: z.string().max(2000).optional() })
+      .refine((c) => c.outcome === 'SUCCESS' || c.failureReason !== undefined, { message: 'a failure needs a reason', path: ['failureReason'] }),
+    output: KeyRecord,
+  },
 } as const;
 export type DesktopApiContract = typeof desktopApiContract;
 export type DesktopMethod = keyof DesktopApiContract;
@@ -48,6 +135,9 @@ export type DesktopOutput<M extends DesktopMethod> = z.output<DesktopApiContract
 
 export const DesktopEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('connection'), state: ConnectionState }),
+  z.object({ type: z.literal('drives'), drives: z.array(DriveInfo) }),
+  z.object({ type: z.literal('job'), job: JobState }),
+  z.object({ type: z.literal('keys'), keys: z.array(KeyRecord) }),
 ]);
 export type DesktopEvent = z.infer<typeof DesktopEvent>;
 

@@ -1,20 +1,6 @@
 import type { IpcRenderer, IpcRendererEvent } from 'electron';
-import type { ApiErrorBody, DesktopApi, DesktopEvent, DesktopMethod } from '@pnc/shared';
+import { desktopApiContract, type ApiErrorBody, type DesktopApi, type DesktopEvent } from '@pnc/shared';
 import { EVENT_CHANNEL, RPC_CHANNEL } from './channels.js';
-
-/**
- * The contract's method names, checked against DesktopMethod by the compiler (a missing or extra
- * name fails to build). Spelled out rather than read from the contract so the sandboxed preload
- * does not carry zod and the schemas: the main process validates everything anyway.
- */
-const METHODS = {
-  getConnection: true,
-  connect: true,
-  signIn: true,
-  changePassword: true,
-  signOut: true,
-  checkVehicle: true,
-} as const satisfies Record<DesktopMethod, true>;
 
 type Reply = { ok: true; result: unknown } | { ok: false; error: ApiErrorBody };
 
@@ -32,7 +18,8 @@ export type IpcRendererLike = Pick<IpcRenderer, 'invoke' | 'on' | 'removeListene
 /** The object exposed as `window.pnc`: one function per contract method, plus `onEvent`. */
 export function createPreloadApi(ipc: IpcRendererLike): DesktopApi {
   const api: Record<string, unknown> = {};
-  for (const method of Object.keys(METHODS)) {
+  // Names only: the main process validates inputs and outputs against the contract.
+  for (const method of Object.keys(desktopApiContract)) {
     api[method] = async (input: unknown) => {
       const reply = (await ipc.invoke(RPC_CHANNEL, method, input)) as Reply;
       if (reply.ok) return reply.result;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DesktopEvent, desktopApiContract, isPncError, type ErrorCode } from '@pnc/shared';
-import { createInMemoryApi, KNOWN_VIN, serverInfo } from './in-memory-api.js';
+import { createInMemoryApi, KNOWN_VIN, serverInfo, type InMemoryApi } from './in-memory-api.js';
 import { openAgentPath, openIpcPath, type AgentPath, type IpcPath } from './harness.js';
 
 type Outcome = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string; details?: unknown } };
@@ -14,16 +14,24 @@ interface Case {
   status: number;
 }
 
-/** The same calls over both transports; each must give the same answer or the same error. */
+/**
+ * The same calls over both transports; each must give the same answer or the same error. In
+ * order: each side has its own api, and the calls take both through the same states.
+ */
 const cases: Case[] = [
   { name: 'reads the connection', method: 'getConnection', input: {}, expect: 'ok', status: 200 },
   { name: 'defaults an absent input', method: 'getConnection', input: undefined, expect: 'ok', status: 200 },
   { name: 'refuses unknown fields', method: 'getConnection', input: { verbose: true }, expect: 'VALIDATION_FAILED', status: 400 },
-  { name: 'connects', method: 'connect', input: { url: 'plugnconnect:8080' }, expect: 'ok', status: 200 },
-  { name: 'answers a failed connection as a state', method: 'connect', input: { url: 'unreachable.local' }, expect: 'ok', status: 200 },
   { name: 'refuses a missing url', method: 'connect', input: {}, expect: 'VALIDATION_FAILED', status: 400 },
   { name: 'refuses an overlong url', method: 'connect', input: { url: 'x'.repeat(600) }, expect: 'VALIDATION_FAILED', status: 400 },
   { name: 'hides a bug behind INTERNAL', method: 'connect', input: { url: 'crash' }, expect: 'INTERNAL', status: 500 },
+  { name: 'answers a failed connection as a state', method: 'connect', input: { url: 'unreachable.local' }, expect: 'ok', status: 200 },
+  { name: 'cannot sign in without a server', method: 'signIn', input: { username: 'tech', password: 'workshop-2026' }, expect: 'SERVER_UNREACHABLE', status: 502 },
+  { name: 'connects', method: 'connect', input: { url: 'plugnconnect:8080' }, expect: 'ok', status: 200 },
+  { name: 'needs a signed-in user to check a vehicle', method: 'checkVehicle', input: { vin: KNOWN_VIN }, expect: 'UNAUTHENTICATED', status: 401 },
+  { name: 'refuses an empty password', method: 'signIn', input: { username: 'tech', password: '' }, expect: 'VALIDATION_FAILED', status: 400 },
+  { name: 'refuses a wrong password', method: 'signIn', input: { username: 'tech', password: 'nope' }, expect: 'INVALID_CREDENTIALS', status: 401 },
+  { name: 'signs in', method: 'signIn', input: { username: 'tech', password: 'workshop-2026' }, expect: 'ok', status: 200 },
   { name: 'checks a known vehicle', method: 'checkVehicle', input: { vin: KNOWN_VIN }, expect: 'ok', status: 200 },
   { name: 'checks a VIN as scanned (spaces, lower case)', method: 'checkVehicle', input: { vin: 'vf1 rja0-0567890123' }, expect: 'ok', status: 200 },
   { name: 'decodes an unknown vehicle', method: 'checkVehicle', input: { vin: 'UU1DJF00869123456' }, expect: 'ok', status: 200 },
@@ -31,6 +39,9 @@ const cases: Case[] = [
   { name: 'says a VIN is too short', method: 'checkVehicle', input: { vin: 'VF1RJA' }, expect: 'VIN_TOO_SHORT', status: 400 },
   { name: 'refuses a VIN that is not a string', method: 'checkVehicle', input: { vin: 17 }, expect: 'VALIDATION_FAILED', status: 400 },
   { name: 'refuses a null input', method: 'checkVehicle', input: null, expect: 'VALIDATION_FAILED', status: 400 },
+  { name: 'signs out', method: 'signOut', input: {}, expect: 'ok', status: 200 },
+  { name: 'signs in with a one-time password', method: 'signIn', input: { username: 'newcomer', password: 'first-access' }, expect: 'ok', status: 200 },
+  { name: 'asks for the password change first', method: 'checkVehicle', input: { vin: KNOWN_VIN }, expect: 'PASSWORD_CHANGE_REQUIRED', status: 403 },
 ];
 
 const unknownMethods = ['deleteEverything', 'onEvent', '__proto__', 'toString', 'constructor', 'hasOwnProperty'];
@@ -38,12 +49,14 @@ const unknownMethods = ['deleteEverything', 'onEvent', '__proto__', 'toString', 
 describe('the desktop API over Electron IPC and over the local agent', () => {
   let ipc: IpcPath;
   let agent: AgentPath;
+  let agentSideApi: InMemoryApi;
   const unexpected: Array<{ transport: string; method: string; error: unknown }> = [];
 
   beforeAll(async () => {
     // One api per transport, so that state changed by one (connect) does not leak into the other.
     ipc = openIpcPath(createInMemoryApi(), (method, error) => unexpected.push({ transport: 'ipc', method, error }));
-    agent = await openAgentPath(createInMemoryApi(), { onUnexpectedError: (method, error) => unexpected.push({ transport: 'agent', method, error }) });
+    agentSideApi = createInMemoryApi();
+    agent = await openAgentPath(agentSideApi, { onUnexpectedError: (method, error) => unexpected.push({ transport: 'agent', method, error }) });
   });
   afterAll(async () => {
     ipc.unwire();
@@ -111,14 +124,15 @@ describe('the desktop API over Electron IPC and over the local agent', () => {
     const fromAgent: DesktopEvent[] = [];
     const stopIpc = ipc.client.onEvent((e) => fromIpc.push(e));
     const stopAgent = agent.client.onEvent((e) => fromAgent.push(e));
-    // Both clients have connected to their api by now; connecting again emits on each side.
-    await expect.poll(async () => {
-      await Promise.all([ipc.client.connect({ url: 'box.local' }), agent.client.connect({ url: 'box.local' })]);
-      return fromAgent.length > 0 && fromIpc.length > 0;
-    }).toBe(true);
+    // The agent's subscription is made when the event stream opens, a moment after onEvent.
+    await expect.poll(() => agentSideApi.listenerCount()).toBe(1);
+    await Promise.all([ipc.client.connect({ url: 'box.local' }), agent.client.connect({ url: 'box.local' })]);
+    await expect.poll(() => fromAgent.length).toBe(1);
     stopIpc();
     stopAgent();
     expect(fromAgent[0]).toEqual(fromIpc[0]);
-    expect(fromIpc[0]).toEqual({ type: 'connection', state: { serverUrl: 'http://box.local', server: serverInfo, contentVerified: true, error: null } });
+    expect(fromIpc).toEqual([{ type: 'connection', state: { serverUrl: 'http://box.local', server: serverInfo, contentVerified: true, user: null, error: null } }]);
+    // Unsubscribing closes the stream, and the agent drops its subscription.
+    await expect.poll(() => agentSideApi.listenerCount()).toBe(0);
   });
 });

@@ -34,7 +34,10 @@ export class LoginThrottle {
     for (const k of keys) {
       const f = this.failures.get(k);
       if (!f || t - f.first > this.windowMs) this.failures.set(k, { count: 1, first: t, last: t });
-      else (f.count++, (f.last = t));
+      else {
+        f.count++;
+        f.last = t;
+      }
     }
     if (this.failures.size > 10_000) this.failures.clear(); // bounded memory under a flood
   }

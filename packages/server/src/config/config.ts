@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { PncError } from '@pnc/shared';
+import { DISCOVERY_UDP_PORT, PncError } from '@pnc/shared';
 
 /** Everything the box can be told; file < environment < flags. */
 export const ServerConfig = z.object({
@@ -21,6 +21,10 @@ export const ServerConfig = z.object({
   /** The carmaker's endpoint for installation confirmations; without it they wait in the outbox. */
   outboxUrl: z.string().url().optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Advertise the box on the LAN (DNS-SD and the UDP probe responder). */
+  discovery: z.coerce.boolean().default(true),
+  /** UDP port of the discovery probe responder (0 picks a free port, for tests). */
+  udpPort: z.coerce.number().int().min(0).max(65535).default(DISCOVERY_UDP_PORT),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
@@ -37,7 +41,12 @@ const ENV_KEYS: Record<string, keyof ServerConfig> = {
   PNC_SYNC_ON_START: 'syncOnStart',
   PNC_OUTBOX_URL: 'outboxUrl',
   PNC_LOG_LEVEL: 'logLevel',
+  PNC_DISCOVERY: 'discovery',
+  PNC_UDP_PORT: 'udpPort',
 };
+
+/** Environment switches where "0" and "false" mean off (z.coerce.boolean would read them as on). */
+const BOOLEAN_KEYS = new Set<keyof ServerConfig>(['syncOnStart', 'discovery']);
 
 export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; flags?: Partial<Record<keyof ServerConfig, unknown>> }): ServerConfig {
   let fromFile: Record<string, unknown> = {};
@@ -51,7 +60,7 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; flags
   const fromEnv: Record<string, unknown> = {};
   for (const [k, field] of Object.entries(ENV_KEYS)) {
     const v = opts.env?.[k];
-    if (v !== undefined && v !== '') fromEnv[field] = field === 'syncOnStart' ? v !== '0' && v !== 'false' : v;
+    if (v !== undefined && v !== '') fromEnv[field] = BOOLEAN_KEYS.has(field) ? v !== '0' && v !== 'false' : v;
   }
   const flags = Object.fromEntries(Object.entries(opts.flags ?? {}).filter(([, v]) => v !== undefined));
   const merged = { ...fromFile, ...fromEnv, ...flags };

@@ -61,15 +61,15 @@ export function updateUser(
   patch: Partial<{ role: Role; passwordHash: string; mustChangePassword: boolean; disabled: boolean }>,
   now: string,
 ): void {
-  const sets: string[] = [];
-  const args: unknown[] = [];
-  if (patch.role !== undefined) (sets.push('role = ?'), args.push(patch.role));
-  if (patch.passwordHash !== undefined) (sets.push('password_hash = ?'), args.push(patch.passwordHash));
-  if (patch.mustChangePassword !== undefined) (sets.push('must_change_password = ?'), args.push(patch.mustChangePassword ? 1 : 0));
-  if (patch.disabled !== undefined) (sets.push('disabled = ?'), args.push(patch.disabled ? 1 : 0));
-  sets.push('updated_at = ?');
-  args.push(now, id);
-  db.prepare(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`).run(...args);
+  const columns: Record<string, unknown> = {
+    role: patch.role,
+    password_hash: patch.passwordHash,
+    must_change_password: patch.mustChangePassword === undefined ? undefined : Number(patch.mustChangePassword),
+    disabled: patch.disabled === undefined ? undefined : Number(patch.disabled),
+    updated_at: now,
+  };
+  const set = Object.entries(columns).filter(([, v]) => v !== undefined);
+  db.prepare(`UPDATE users SET ${set.map(([c]) => `${c} = ?`).join(', ')} WHERE id = ?`).run(...set.map(([, v]) => v), id);
 }
 
 export interface SessionRow {

@@ -81,12 +81,14 @@ export function queryInstallations(
   db: Db,
   q: { vin?: string | undefined; outcome?: string | undefined; from?: string | undefined; to?: string | undefined; limit: number },
 ): InstallationRecord[] {
-  const where: string[] = [];
-  const args: unknown[] = [];
-  if (q.vin) (where.push('i.vin = ?'), args.push(q.vin));
-  if (q.outcome) (where.push('i.outcome = ?'), args.push(q.outcome));
-  if (q.from) (where.push('i.installed_at >= ?'), args.push(q.from));
-  if (q.to) (where.push('i.installed_at <= ?'), args.push(q.to));
+  const filters = [
+    ['i.vin = ?', q.vin],
+    ['i.outcome = ?', q.outcome],
+    ['i.installed_at >= ?', q.from],
+    ['i.installed_at <= ?', q.to],
+  ].filter(([, v]) => v !== undefined && v !== '');
+  const where = filters.map(([sql]) => sql);
+  const args = filters.map(([, v]) => v);
   const sql = `SELECT i.*, o.sent_at FROM installations i LEFT JOIN outbox o ON o.installation_id = i.id
     ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY i.installed_at DESC LIMIT ?`;
   return (db.prepare(sql).all(...args, q.limit) as Row[]).map(toRecord);

@@ -1,6 +1,6 @@
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { join, normalize } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -52,7 +52,7 @@ const CHUNK = 64 * 1024;
 export async function startOrigin(opts: OriginOptions): Promise<Origin> {
   const requests: RequestLog[] = [];
   const attempts = new Map<string, number>();
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -95,7 +95,7 @@ export async function startOrigin(opts: OriginOptions): Promise<Origin> {
     }
     log.rangeStart = start;
     const rate = fault?.kind === 'trickle' ? fault.bytesPerSecond : opts.bytesPerSecond;
-    const stream: AsyncIterable<Buffer> = body
+    const stream: AsyncIterable<Buffer> | Buffer[] = body
       ? [body.subarray(start)]
       : (createReadStream(file, { start, highWaterMark: CHUNK }) as AsyncIterable<Buffer>);
     const step = rate ? Math.min(CHUNK, Math.max(1024, Math.floor(rate / 20))) : Infinity;

@@ -8,7 +8,13 @@ import {
   type ConnectionState,
   type DesktopApi,
   type DesktopEvent,
+  type DriveInfo,
+  type KeyRecord,
+  type KeyTarget,
 } from '@pnc/shared';
+import type { BlockTarget } from '../fat32/index.js';
+import { createKeyLedger } from '../keys/key-ledger.js';
+import { createWriteJobs } from '../keys/write-jobs.js';
 import { normalizeServerUrl, ServerClient } from '../server/server-client.js';
 import { fetchVerifiedCatalog, type VerifiedCatalog } from '../trust/verified-catalog.js';
 import { createSessionStore, type SecretCodec } from './session-store.js';
@@ -21,6 +27,17 @@ export interface DesktopServiceOptions {
   /** How the session token is protected at rest (Electron passes safeStorage). */
   secrets?: SecretCodec;
   workstationName?: string;
+  drives: DriveAccess;
+  /** How often unacknowledged confirmations are re-sent. */
+  confirmRetryMs?: number;
+}
+
+/** The drives the workstation may write, behind the core's own safety guards. */
+export interface DriveAccess {
+  list(): Promise<DriveInfo[]>;
+  watch(onChange: (drives: DriveInfo[]) => void): () => void;
+  /** Guards, then opens: refuses system, read-only, too-small drives whatever the caller asks. */
+  open(target: KeyTarget): Promise<{ volumeBytes: number; openTarget: () => Promise<BlockTarget>; label: string }>;
 }
 
 export type DesktopService = DesktopApi & { close(): Promise<void>; ready: Promise<void> };
@@ -38,6 +55,13 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
   let client: ServerClient | null = null;
   let verified: VerifiedCatalog | null = null;
   let state: ConnectionState = DISCONNECTED;
+  const emitEvent = (e: DesktopEvent) => events.emit('event', e);
+  const ledger = createKeyLedger(opts.stateDir);
+  const emitKeys = () => {
+    ledger.list().then((keys) => emitEvent({ type: 'keys', keys }), () => undefined);
+  };
+  const jobs = createWriteJobs(ledger, (job) => emitEvent({ type: 'job', job }), emitKeys);
+  const stopWatching = opts.drives.watch((drives) => emitEvent({ type: 'drives', drives }));
   // tuf-js keeps its trusted metadata in one folder, and state changes must not interleave.
   let queue: Promise<unknown> = Promise.resolve();
   const serialized = <T>(f: () => Promise<T>): Promise<T> => {
@@ -48,7 +72,7 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
 
   const setState = (patch: Partial<ConnectionState>): ConnectionState => {
     state = { ...state, ...patch };
-    events.emit('event', { type: 'connection', state } satisfies DesktopEvent);
+    emitEvent({ type: 'connection', state });
     return state;
   };
 
@@ -104,8 +128,32 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
     return opts.serverUrl ?? (await sessions.load())?.serverUrl;
   }
 
+  /** Sends confirmations the server has not acknowledged yet; each keeps its id, so re-sending is harmless. */
+  async function sendConfirmations(): Promise<void> {
+    if (!client || !state.user || state.user.mustChangePassword) return;
+    for (const k of await ledger.unacknowledged()) {
+      const c = k.confirmation!;
+      await client.confirmInstallation({
+        id: c.id,
+        vin: k.vin,
+        packageIds: k.packages.map((p) => p.id),
+        outcome: c.outcome,
+        ...(c.failureReason ? { failureReason: c.failureReason } : {}),
+        ...(c.note ? { note: c.note } : {}),
+        keyId: k.keyId,
+        workstation,
+        installedAt: c.at,
+      });
+      await ledger.acknowledge(k.keyId);
+    }
+    emitKeys();
+  }
+  const retry = setInterval(() => void sendConfirmations().catch(() => undefined), opts.confirmRetryMs ?? 30_000);
+  retry.unref();
+
   const ready = initialServer().then(async (url) => {
     if (url) await connect(url);
+    await sendConfirmations().catch(() => undefined);
   });
 
   return {
@@ -122,7 +170,9 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
         const res = await c.login(username, password, workstation);
         c.setToken(res.token);
         await sessions.save({ serverUrl: c.baseUrl, username: res.user.username, token: res.token });
-        return setState({ user: res.user, error: null });
+        setState({ user: res.user, error: null });
+        void sendConfirmations().catch(() => undefined);
+        return state;
       });
     },
     async changePassword({ currentPassword, newPassword }) {
@@ -148,11 +198,45 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
       // Decided on the catalog this workstation verified, not on the server's word.
       return evaluateEligibility(vehicle, verified!.catalog);
     },
+    async listDrives() {
+      return opts.drives.list();
+    },
+    async startWrite({ vin, packageIds, target, eraseConfirmed }) {
+      const valid = parseVin(vin);
+      if (target.kind === 'device' && !eraseConfirmed) {
+        throw new PncError('DRIVE_REFUSED', 'Writing erases the whole key: confirm it first.', { reason: 'ERASE_NOT_CONFIRMED' });
+      }
+      const c = signedIn();
+      const vehicle = await c.vehicle(valid);
+      return jobs.start(
+        { vin: valid, packageIds, target },
+        { client: c, serverName: state.server?.name ?? c.baseUrl, verified: verified!, vehicle, open: (t) => opts.drives.open(t) },
+      );
+    },
+    async cancelWrite({ jobId }) {
+      return jobs.cancel(jobId);
+    },
+    async listJobs() {
+      return jobs.list();
+    },
+    async listKeys() {
+      return ledger.list();
+    },
+    async confirmInstallation({ keyId, outcome, failureReason, note }): Promise<KeyRecord> {
+      const k = await ledger.confirm(keyId, { outcome, failureReason, note });
+      if (!k) throw new PncError('NOT_FOUND', 'This key is not in the list of keys written here.');
+      // Recorded locally first; sent now if the server is there, else later by the retry loop.
+      await sendConfirmations().catch(() => undefined);
+      return (await ledger.find(keyId))!;
+    },
     onEvent(listener: (e: DesktopEvent) => void) {
       events.on('event', listener);
       return () => events.off('event', listener);
     },
     async close() {
+      clearInterval(retry);
+      stopWatching();
+      await jobs.close();
       events.removeAllListeners();
       await queue;
     },

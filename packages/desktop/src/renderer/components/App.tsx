@@ -1,10 +1,11 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { isConnected } from '../stores/connection-store.js';
+import { isConnected, stepFor } from '../stores/connection-store.js';
 import { useConnection } from '../stores/stores-context.js';
 import { Header } from './Header.js';
 import { MissingAccess } from './MissingAccess.js';
 import { ServerStep } from './ServerStep.js';
+import { SignInStep } from './SignInStep.js';
 import { StepNav, type Step } from './StepNav.js';
 import { VehicleStep } from './VehicleStep.js';
 
@@ -15,12 +16,13 @@ export function App() {
   const failure = useConnection((s) => s.failure);
   const [changingServer, setChangingServer] = useState(false);
   const connected = isConnected(connection);
-  const step: Step = connected && !changingServer ? 'vehicle' : 'server';
+  const step: Step = changingServer ? 'server' : stepFor(connection);
 
   let body;
   if (connection === null && failure?.code === 'UNAUTHENTICATED') body = <MissingAccess />;
   else if (connection === null && failure === null) body = <p className="loading">{t('app.loading')}</p>;
-  else if (step === 'server') body = <ServerStep key="server" onCancel={connected ? () => setChangingServer(false) : null} />;
+  else if (step === 'server') body = <ServerStep onCancel={connected ? () => setChangingServer(false) : null} onConnected={() => setChangingServer(false)} />;
+  else if (step === 'signIn') body = <SignInStep />;
   else body = <VehicleStep />;
 
   return (

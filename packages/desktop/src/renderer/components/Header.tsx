@@ -1,6 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import { LanguageSelect } from './LanguageSelect.js';
 import { ServerSummary } from './ServerSummary.js';
+import { UserBadge } from './UserBadge.js';
 
 export function Header({ onChangeServer }: { onChangeServer: (() => void) | null }) {
   const { t } = useTranslation();
@@ -18,6 +19,7 @@ export function Header({ onChangeServer }: { onChangeServer: (() => void) | null
           </div>
         </div>
         <ServerSummary onChange={onChangeServer} />
+        <UserBadge />
         <LanguageSelect />
       </div>
     </header>

@@ -3,19 +3,20 @@ import { useTranslation } from 'react-i18next';
 import { connectionProblem } from '../stores/connection-store.js';
 import { useConnection } from '../stores/stores-context.js';
 import { ErrorNotice } from './ErrorNotice.js';
+import { Field } from './Field.js';
 
 /** Connecting to the dealership's server by address; `onCancel` when a working connection can be kept. */
-export function ServerStep({ onCancel }: { onCancel: (() => void) | null }) {
+export function ServerStep({ onCancel, onConnected }: { onCancel: (() => void) | null; onConnected: () => void }) {
   const { t } = useTranslation();
-  const connecting = useConnection((s) => s.connecting);
+  const connecting = useConnection((s) => s.pending === 'connect');
   const connect = useConnection((s) => s.connect);
   const problem = useConnection(connectionProblem);
   const lastUrl = useConnection((s) => s.connection?.serverUrl ?? '');
   const [address, setAddress] = useState(lastUrl);
 
-  const submit = (e: FormEvent) => {
+  const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (address.trim() !== '') void connect(address);
+    if (address.trim() !== '' && (await connect(address))) onConnected();
   };
 
   return (
@@ -24,29 +25,21 @@ export function ServerStep({ onCancel }: { onCancel: (() => void) | null }) {
         {t('connect.title')}
       </h1>
       <p className="step__intro">{t('connect.intro')}</p>
-      <form className="field-row" onSubmit={submit} noValidate>
-        <div className="field">
-          <label className="field__label" htmlFor="server-address">
-            {t('connect.addressLabel')}
-          </label>
-          <input
-            id="server-address"
-            className="input"
-            type="text"
-            inputMode="url"
-            autoComplete="url"
-            autoCapitalize="off"
-            spellCheck={false}
-            autoFocus
-            value={address}
-            placeholder={t('connect.addressPlaceholder')}
-            aria-describedby="server-address-hint"
-            onChange={(e) => setAddress(e.target.value)}
-          />
-          <p id="server-address-hint" className="field__hint">
-            {t('connect.addressHint')}
-          </p>
-        </div>
+      <form className="field-row" onSubmit={(e) => void submit(e)} noValidate>
+        <Field
+          id="server-address"
+          label={t('connect.addressLabel')}
+          hint={t('connect.addressHint')}
+          type="text"
+          inputMode="url"
+          autoComplete="url"
+          autoCapitalize="off"
+          spellCheck={false}
+          autoFocus
+          value={address}
+          placeholder={t('connect.addressPlaceholder')}
+          onChange={(e) => setAddress(e.target.value)}
+        />
         <div className="field-row__actions">
           <button type="submit" className="button button--primary" aria-disabled={connecting || address.trim() === ''}>
             {connecting && <span className="spinner" aria-hidden="true" />}

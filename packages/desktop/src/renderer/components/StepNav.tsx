@@ -1,7 +1,7 @@
 import { useTranslation } from 'react-i18next';
 
-/** The wizard's steps, in order; later steps (key, writing, car, confirm) join this list. */
-export const STEPS = ['server', 'vehicle'] as const;
+/** The wizard's steps, in order; the key, writing, car and confirmation steps join this list. */
+export const STEPS = ['server', 'signIn', 'vehicle'] as const;
 export type Step = (typeof STEPS)[number];
 
 export function StepNav({ current }: { current: Step }) {

@@ -2,56 +2,80 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ApiErrorBody, ConnectionState, DesktopApi } from '@pnc/shared';
 import { toApiError } from '../api/errors.js';
 
+export type ConnectionAction = 'connect' | 'signIn' | 'changePassword' | 'signOut';
+
 export interface ConnectionStoreState {
   /** Null until the first answer. */
   connection: ConnectionState | null;
   /** When `connection` arrived (ms): content age grows from there. */
   receivedAt: number;
-  connecting: boolean;
-  /** A call that failed outright (bad address, agent gone); a server that failed is `connection.error`. */
+  /** The action under way; one at a time. */
+  pending: ConnectionAction | null;
+  /** The last action that failed outright (bad address, wrong password, agent gone). */
   failure: ApiErrorBody | null;
   load(): Promise<void>;
-  connect(url: string): Promise<void>;
+  /** Each action resolves true when it succeeded. */
+  connect(url: string): Promise<boolean>;
+  signIn(username: string, password: string): Promise<boolean>;
+  changePassword(currentPassword: string, newPassword: string): Promise<boolean>;
+  signOut(): Promise<boolean>;
   /** Stops listening to pushed connection events. */
   dispose(): void;
 }
 
-export function isConnected(c: ConnectionState | null): c is ConnectionState & { server: NonNullable<ConnectionState['server']> } {
+type Connected = ConnectionState & { server: NonNullable<ConnectionState['server']> };
+
+export function isConnected(c: ConnectionState | null): c is Connected {
   return c !== null && c.server !== null && c.error === null;
 }
 
+/** Where the wizard stands: a server first, then a user who may work, then the vehicle. */
+export function stepFor(c: ConnectionState | null): 'server' | 'signIn' | 'vehicle' {
+  if (!isConnected(c)) return 'server';
+  if (c.user === null || c.user.mustChangePassword) return 'signIn';
+  return 'vehicle';
+}
+
 /** The error to show about the connection, if any. */
-export function connectionProblem(s: Pick<ConnectionStoreState, 'connection' | 'failure'>): ApiErrorBody | { code: string; message: string } | null {
+export function connectionProblem(s: Pick<ConnectionStoreState, 'connection' | 'failure'>): { code: string; details?: Record<string, unknown> } | null {
   return s.failure ?? s.connection?.error ?? null;
 }
 
 export function createConnectionStore(api: DesktopApi, now: () => number = Date.now): StoreApi<ConnectionStoreState> {
-  const store = createStore<ConnectionStoreState>()((set, get) => ({
-    connection: null,
-    receivedAt: 0,
-    connecting: false,
-    failure: null,
-    async load() {
+  const store = createStore<ConnectionStoreState>()((set, get) => {
+    const run = async (action: ConnectionAction, call: () => Promise<ConnectionState>): Promise<boolean> => {
+      if (get().pending !== null) return false;
+      set({ pending: action, failure: null });
       try {
-        set({ connection: await api.getConnection({}), receivedAt: now(), failure: null });
+        set({ connection: await call(), receivedAt: now() });
+        return true;
       } catch (e) {
         set({ failure: toApiError(e) });
-      }
-    },
-    async connect(url) {
-      if (get().connecting) return;
-      set({ connecting: true, failure: null });
-      try {
-        set({ connection: await api.connect({ url: url.trim() }), receivedAt: now() });
-      } catch (e) {
-        set({ failure: toApiError(e) });
+        return false;
       } finally {
-        set({ connecting: false });
+        set({ pending: null });
       }
-    },
-    dispose: () => unsubscribe(),
-  }));
-  // The core also changes the connection by itself (reconnecting at start, content refreshed).
+    };
+    return {
+      connection: null,
+      receivedAt: 0,
+      pending: null,
+      failure: null,
+      async load() {
+        try {
+          set({ connection: await api.getConnection({}), receivedAt: now(), failure: null });
+        } catch (e) {
+          set({ failure: toApiError(e) });
+        }
+      },
+      connect: (url) => run('connect', () => api.connect({ url: url.trim() })),
+      signIn: (username, password) => run('signIn', () => api.signIn({ username: username.trim(), password })),
+      changePassword: (currentPassword, newPassword) => run('changePassword', () => api.changePassword({ currentPassword, newPassword })),
+      signOut: () => run('signOut', () => api.signOut({})),
+      dispose: () => unsubscribe(),
+    };
+  });
+  // The core also changes the connection by itself (reconnecting at start, a session ending).
   const unsubscribe = api.onEvent((event) => {
     if (event.type === 'connection') store.setState({ connection: event.state, receivedAt: now() });
   });

@@ -1,0 +1,22 @@
+import { createHash } from 'node:crypto';
+import { it } from 'vitest';
+import { FAT32_MAX_FILE_SIZE } from '@pnc/shared';
+import { Fat32Reader, openImageTarget, planFat32Volume, writeFat32Volume } from '../../src/core/fat32/index.js';
+import { GIB, mcopyHash, patternChunks } from '../helpers/fat-tools.js';
+it('prof', { timeout: 600_000 }, async () => {
+  const image = '/tmp/smoke/big.img';
+  const pattern = patternChunks(FAT32_MAX_FILE_SIZE);
+  let t = performance.now();
+  const lap = (what: string) => { const n = performance.now(); console.log(what, ((n - t) / 1000).toFixed(1)); t = n; };
+  const plan = planFat32Volume({ volumeBytes: 8 * GIB, files: [{ path: 'big.bin', size: FAT32_MAX_FILE_SIZE }] });
+  const target = await openImageTarget(image, plan.volumeBytes);
+  await writeFat32Volume(plan, target, () => pattern.chunks());
+  await target.close();
+  lap('write');
+  pattern.sha256(); lap('pattern hash');
+  await mcopyHash(image, 'big.bin'); lap('mcopy');
+  const r = await Fat32Reader.open(image);
+  const h = createHash('sha256');
+  for await (const c of r.readFile('big.bin')) h.update(c);
+  await r.close(); lap('reader');
+});
