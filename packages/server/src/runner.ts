@@ -1,5 +1,6 @@
 import { pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
 import type { ServerConfig } from './config/config.js';
 import { openDatabase, type Db } from './db/database.js';
 import { buildApp } from './http/app.js';
@@ -10,12 +11,15 @@ import { SERVER_VERSION } from './version.js';
 import { createAccounts } from './accounts/accounts.js';
 import { createOutboxUploader, type OutboxUploader } from './installations/outbox-uploader.js';
 import { join, resolve } from 'node:path';
+import { startDiscovery, type Discovery } from './discovery/discovery.js';
 
 export interface RunningServer {
   app: FastifyInstance;
   url: string;
   db: Db;
   sync: SyncManager | undefined;
+  /** LAN advertisement; undefined when `discovery` is off. */
+  discovery: Discovery | undefined;
   log: Logger;
   stop(): Promise<void>;
 }
@@ -48,6 +52,18 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   const app = await buildApp({ config, db, log, version: SERVER_VERSION, accounts, ...(sync ? { sync } : {}), ...(outbox ? { outbox } : {}) });
   const address = await app.listen({ host: config.host, port: config.port });
   log.info({ address, dataDir: config.dataDir, origin: config.origin ?? null }, 'Plug\'nConnect SRV listening');
+  const httpPort = (app.server.address() as AddressInfo).port;
+  const discovery = config.discovery
+    ? await startDiscovery({
+        name: config.name,
+        dealerCode: config.dealerCode,
+        version: SERVER_VERSION,
+        httpPort,
+        httpHost: config.host,
+        udpPort: config.udpPort,
+        log: log.child({ component: 'discovery' }),
+      })
+    : undefined;
   outbox?.start();
   if (sync) {
     sync.start();
@@ -61,9 +77,12 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     url: address.replace('0.0.0.0', '127.0.0.1'),
     db,
     sync,
+    discovery,
     log,
     stop() {
       stopping ??= (async () => {
+        // Say goodbye on the LAN first, so workstations stop offering a box that is going away.
+        await discovery?.stop();
         await app.close();
         await outbox?.stop();
         await sync?.stop();

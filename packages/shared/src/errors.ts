@@ -49,6 +49,7 @@ export const ErrorCode = z.enum([
   // transport
   'SERVER_UNREACHABLE',
   'DOWNLOAD_FAILED',
+  'DISK_SPACE_LOW',
   'TIMEOUT',
   'INTERNAL',
 ]);

@@ -70,7 +70,7 @@ describe('writeFat32Volume', () => {
       for (let i = 1; i < reports.length; i++) expect(reports[i]!.bytesWritten).toBeGreaterThanOrEqual(reports[i - 1]!.bytesWritten);
       const fsck = await fsckPartition(image, plan.partitionBytes);
       expect(fsck.code).toBe(0);
-      for (const f of files) expect((await mcopyHash(image, f.path)).sha256).toBe(sha256(contentOf(f.path, f.size)));
+      for (const f of files) expect(await mcopyHash(image, f.path)).toBe(sha256(contentOf(f.path, f.size)));
     });
   });
 
@@ -198,8 +198,8 @@ describe('writeFat32Volume', () => {
       const fsck = await fsckPartition(image, plan.partitionBytes);
       expect(fsck.code).toBe(0);
       expect(fsckFindings(fsck.stdout)).toEqual([]);
-      expect((await mcopyHash(image, 'PNC_KEY.JSON')).sha256).toBe(sha256(complete));
-      expect((await mcopyHash(image, 'Soft/after.bin')).sha256).toBe(sha256(contentOf('Soft/after.bin', 5000)));
+      expect(await mcopyHash(image, 'PNC_KEY.JSON')).toBe(sha256(complete));
+      expect(await mcopyHash(image, 'Soft/after.bin')).toBe(sha256(contentOf('Soft/after.bin', 5000)));
 
       const wrongSize = await failure(rewriteFileInPlace(plan, target, 'PNC_KEY.JSON', Buffer.alloc(299)));
       expect(wrongSize.code).toBe('WRITE_FAILED');

@@ -128,16 +128,15 @@ export async function mcopyAll(image: string, dest: string): Promise<void> {
   await runOk('mcopy', ['-s', '-n', '-i', mtoolsImage(image), '::/*', dest]);
 }
 
-/** sha256 and length of one file as `mcopy … -` streams it. */
-export async function mcopyHash(image: string, path: string): Promise<{ sha256: string; size: number }> {
-  const h = createHash('sha256');
-  let size = 0;
-  const r = await run('mcopy', ['-i', mtoolsImage(image), `::/${path}`, '-'], (c) => {
-    h.update(c);
-    size += c.length;
-  });
+/**
+ * sha256 of one file as `mcopy … -` streams it out. Hashed by sha256sum in the same pipeline:
+ * mcopy writes cluster-sized pieces, which cost far more to hand to Node one by one.
+ */
+export async function mcopyHash(image: string, path: string): Promise<string> {
+  const script = 'set -o pipefail; mcopy -i "$1" "$2" - | sha256sum';
+  const r = await run('bash', ['-c', script, 'mcopy-hash', mtoolsImage(image), `::/${path}`]);
   if (r.code !== 0) throw new Error(`mcopy ${path} failed: ${r.stderr}`);
-  return { sha256: h.digest('hex'), size };
+  return r.stdout.slice(0, 64);
 }
 
 /** Every regular file under `dir`, as '/'-separated relative paths. */

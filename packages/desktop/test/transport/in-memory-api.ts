@@ -10,6 +10,9 @@ import {
   type ConnectionState,
   type DesktopApi,
   type DesktopEvent,
+  type DriveInfo,
+  type JobState,
+  type KeyRecord,
   type ServerInfo,
   type SessionUser,
   type UpdatePackage,
@@ -115,6 +118,37 @@ export const serverInfo: ServerInfo = {
   lastSync: { at: '2026-11-24T06:05:00Z', status: 'ok' },
 };
 
+export const drives: DriveInfo[] = [
+  {
+    id: 'usb-sandisk-extreme',
+    device: '/dev/sdb',
+    size: 128_035_676_160,
+    description: 'SanDisk Extreme USB 3.2',
+    mountpoints: [],
+    isUSB: true,
+    isRemovable: true,
+    isSystem: false,
+    isReadOnly: false,
+    usbSpeed: 'usb3',
+    offered: true,
+    refusal: null,
+  },
+  {
+    id: 'nvme-system',
+    device: '/dev/nvme0n1',
+    size: 512_110_190_592,
+    description: 'Samsung SSD 980',
+    mountpoints: ['/'],
+    isUSB: false,
+    isRemovable: false,
+    isSystem: true,
+    isReadOnly: false,
+    usbSpeed: 'unknown',
+    offered: false,
+    refusal: { code: 'DRIVE_REFUSED', reason: 'The system drive is never written.' },
+  },
+];
+
 export interface InMemoryApi extends DesktopApi {
   /** Pushes an event to every listener, as the core does when something changes by itself. */
   emit(event: DesktopEvent): void;
@@ -145,6 +179,13 @@ export function createInMemoryApi(initial: Partial<ConnectionState> = {}): InMem
   const connected = () => {
     if (state.server === null) throw new PncError('SERVER_UNREACHABLE', "Connect to a Plug'nConnect server first.");
   };
+  const signedIn = () => {
+    connected();
+    if (!state.user) throw new PncError('UNAUTHENTICATED', 'Sign in first.');
+    if (state.user.mustChangePassword) throw new PncError('PASSWORD_CHANGE_REQUIRED', 'Change your one-time password first.');
+  };
+  const jobs = new Map<string, JobState>();
+  const keys: KeyRecord[] = [];
   return {
     async getConnection() {
       return state;
@@ -177,9 +218,7 @@ export function createInMemoryApi(initial: Partial<ConnectionState> = {}): InMem
     },
     async checkVehicle({ vin }) {
       const valid = parseVin(vin);
-      connected();
-      if (!state.user) throw new PncError('UNAUTHENTICATED', 'Sign in first.');
-      if (state.user.mustChangePassword) throw new PncError('PASSWORD_CHANGE_REQUIRED', 'Change your one-time password first.');
+      signedIn();
       const known = registry[valid];
       const decoded = decodeVin(valid, new Date('2026-11-24T00:00:00Z'));
       const vehicle: VehicleInfo = known ?? {
@@ -190,6 +229,60 @@ export function createInMemoryApi(initial: Partial<ConnectionState> = {}): InMem
         openCampaigns: [],
       };
       return evaluateEligibility(vehicle, catalog);
+    },
+    async listDrives() {
+      return drives;
+    },
+    /** Accepts the write and answers its first state; progress is the core's business, not this fixture's. */
+    async startWrite({ vin, packageIds, target, eraseConfirmed }) {
+      const valid = parseVin(vin);
+      signedIn();
+      const packages = packageIds.map((id) => {
+        const p = catalog.packages.find((x) => x.id === id);
+        if (!p) throw new PncError('PACKAGE_UNKNOWN', `No package ${id} in the catalog.`, { packageId: id });
+        return p;
+      });
+      if (target.kind === 'device') {
+        const drive = drives.find((d) => d.device === target.device);
+        if (!drive?.offered) throw new PncError('DRIVE_REFUSED', `${target.device} is not a removable USB key.`, { device: target.device });
+        if (!eraseConfirmed) throw new PncError('VALIDATION_FAILED', `Writing erases ${target.device}: confirm it first.`);
+      }
+      const job: JobState = {
+        jobId: `job-${jobs.size + 1}`,
+        vin: valid,
+        packageIds,
+        target,
+        phase: 'preparing',
+        bytesDone: 0,
+        bytesTotal: packages.reduce((n, p) => n + p.files.reduce((m, f) => m + f.size, 0), 0),
+        bytesPerSecond: 0,
+        etaSeconds: null,
+        error: null,
+        keyId: null,
+        startedAt: '2026-11-24T09:30:00Z',
+      };
+      jobs.set(job.jobId, job);
+      emit({ type: 'job', job });
+      return job;
+    },
+    async cancelWrite({ jobId }) {
+      const job = jobs.get(jobId);
+      if (!job) throw new PncError('NOT_FOUND', `No write job ${jobId}.`);
+      const cancelled: JobState = { ...job, phase: 'cancelled', error: { code: 'WRITE_CANCELLED', message: 'Cancelled by the technician.' } };
+      jobs.set(jobId, cancelled);
+      emit({ type: 'job', job: cancelled });
+      return cancelled;
+    },
+    async listJobs() {
+      return [...jobs.values()];
+    },
+    async listKeys() {
+      return keys;
+    },
+    async confirmInstallation({ keyId }) {
+      const key = keys.find((k) => k.keyId === keyId);
+      if (!key) throw new PncError('NOT_FOUND', `No key ${keyId} written on this workstation.`);
+      return key;
     },
     onEvent(listener) {
       listeners.add(listener);

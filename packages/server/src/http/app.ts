@@ -7,6 +7,9 @@ import { installationRoutes } from './routes/installations.js';
 import { blobRoutes } from './routes/blobs.js';
 import { contentRoutes } from './routes/content.js';
 import { infoRoutes } from './routes/info.js';
+import { statusRoutes } from './routes/status.js';
+import { openApiRoutes } from './routes/openapi.js';
+import { adminPage } from '../admin/static-page.js';
 
 export type { AppDeps } from './context.js';
 
@@ -35,6 +38,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   contentRoutes(app, deps);
   blobRoutes(app, deps);
   installationRoutes(app, deps);
+  statusRoutes(app, deps);
+  openApiRoutes(app, deps);
+  await adminPage(app);
   await app.ready();
   return app;
 }

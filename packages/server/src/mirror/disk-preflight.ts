@@ -22,9 +22,9 @@ export function checkDiskSpace(path: string, neededBytes: number, marginBytes: n
   const short = neededBytes + marginBytes - free;
   if (short > 0) {
     throw new PncError(
-      'DOWNLOAD_FAILED',
+      'DISK_SPACE_LOW',
       `Not enough disk space for the new content: it needs ${gb(neededBytes)} plus a ${gb(marginBytes)} margin, ${gb(free)} are free — ${gb(short)} missing. Free some space or add a larger disk.`,
-      { reason: 'DISK_SPACE', neededBytes, marginBytes, freeBytes: free, missingBytes: short },
+      { neededBytes, marginBytes, freeBytes: free, missingBytes: short },
     );
   }
 }

@@ -16,7 +16,7 @@ declare global {
  */
 export function pickDesktopApi(win: Window): DesktopApi | null {
   if (win.pnc) return fromPreload(win.pnc);
-  const token = takeAgentToken(win.location, win.sessionStorage, win.history);
+  const token = takeAgentToken({ location: win.location, storage: win.sessionStorage, history: win.history });
   if (token === null) return null;
   return createAgentClient({
     baseUrl: win.location.origin,

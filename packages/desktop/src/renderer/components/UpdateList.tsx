@@ -2,12 +2,7 @@ import { useTranslation } from 'react-i18next';
 import type { EligibleUpdate, Locale } from '@pnc/shared';
 import { formatSize } from '../i18n/format.js';
 import { HEAD_UNIT_NAMES } from './names.js';
-
-/** Campaigns first (mandatory ones first), the rest in the order the core gave. */
-export function campaignsFirst(updates: readonly EligibleUpdate[]): EligibleUpdate[] {
-  const rank = (u: EligibleUpdate) => (u.campaign ? (u.campaign.mandatory ? 0 : 1) : 2);
-  return [...updates].sort((a, b) => rank(a) - rank(b));
-}
+import { campaignsFirst } from './update-order.js';
 
 function UpdateItem({ update }: { update: EligibleUpdate }) {
   const { t, i18n } = useTranslation();

@@ -1,0 +1,1 @@
+export { discoverServers, type DiscoverOptions, type DiscoveryWay } from './discover-servers.js';
