@@ -18,13 +18,19 @@ export interface DesktopIpcOptions {
  * envelope, and every DesktopEvent is sent on 'pnc:event'. Returns the function that unwires it.
  */
 export function wireDesktopIpc(options: DesktopIpcOptions): () => void {
-  const dispatch = createDispatcher(options.api, options.onUnexpectedError ? { onUnexpectedError: options.onUnexpectedError } : {});
-  options.ipcMain.handle(RPC_CHANNEL, async (event: IpcMainInvokeEvent, method: unknown, input: unknown): Promise<RpcReply> => {
-    if (!options.isTrustedSender(event.senderFrame?.url ?? '')) {
-      return { ok: false, error: { code: 'FORBIDDEN', message: 'This page may not use the desktop API.' } };
-    }
-    return settle(dispatch, typeof method === 'string' ? method : String(method), input);
-  });
+  const dispatch = createDispatcher(
+    options.api,
+    options.onUnexpectedError ? { onUnexpectedError: options.onUnexpectedError } : {},
+  );
+  options.ipcMain.handle(
+    RPC_CHANNEL,
+    async (event: IpcMainInvokeEvent, method: unknown, input: unknown): Promise<RpcReply> => {
+      if (!options.isTrustedSender(event.senderFrame?.url ?? '')) {
+        return { ok: false, error: { code: 'FORBIDDEN', message: 'This page may not use the desktop API.' } };
+      }
+      return settle(dispatch, typeof method === 'string' ? method : String(method), input);
+    },
+  );
   const unsubscribe = options.api.onEvent((event) => {
     for (const contents of options.webContents()) {
       if (!contents.isDestroyed()) contents.send(EVENT_CHANNEL, event);

@@ -5,6 +5,7 @@ import { trustedRootFile, workstationHome } from '../core/config/paths.js';
 import { createDesktopService } from '../core/service/desktop-service.js';
 import { hardenSession, hardenWebContents } from './hardening.js';
 import { wireDesktopIpc } from './ipc.js';
+import { osSecrets } from './secrets.js';
 import { isRendererUrl, registerRendererScheme, RENDERER_URL, serveRenderer } from './renderer-protocol.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -24,7 +25,13 @@ async function start(): Promise<void> {
   hardenSession(session.defaultSession);
   serveRenderer(session.defaultSession, path.join(here, '../renderer'));
 
-  const service = createDesktopService({ stateDir: workstationHome(), trustedRootFile: trustedRootFile() });
+  const secrets = osSecrets();
+  const service = createDesktopService({
+    // The same state as the CLI and the browser mode: keys awaiting confirmation show in both.
+    stateDir: workstationHome(),
+    trustedRootFile: trustedRootFile(),
+    ...(secrets ? { secrets } : {}),
+  });
   const unwire = wireDesktopIpc({
     ipcMain,
     api: service,

@@ -12,7 +12,13 @@ export const RENDERER_URL = `${SCHEME}://${HOST}/index.html`;
 
 /** Must run before the app is ready. */
 export function registerRendererScheme(): void {
-  protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: true, secure: true } }]);
+  // Standard and secure: a real origin (storage, module scripts) treated like https.
+  protocol.registerSchemesAsPrivileged([
+    {
+      scheme: SCHEME,
+      privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true },
+    },
+  ]);
 }
 
 export function isRendererUrl(url: string): boolean {

@@ -1,8 +1,20 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FAT32_MIN_VOLUME_BYTES } from '../../src/core/fat32/index.js';
-import { GIB, MIB, mdirListing, stressTree, verifyVolume, withTempDir, writeImage } from '../helpers/fat-tools.js';
+import { Fat32Reader, FAT32_MIN_VOLUME_BYTES } from '../../src/core/fat32/index.js';
+import {
+  fsckFindings,
+  fsckPartition,
+  GIB,
+  MIB,
+  mdirListing,
+  PARTITION_OFFSET,
+  run,
+  stressTree,
+  verifyVolume,
+  withTempDir,
+  writeImage,
+} from '../helpers/fat-tools.js';
 
 describe('FAT32 images checked by fsck.fat and mtools', () => {
   const tree = stressTree(3000);
@@ -44,6 +56,25 @@ describe('FAT32 images checked by fsck.fat and mtools', () => {
       expect(new Set(aliases).size).toBe(12);
       expect(listing).toMatch(/^LONGFI~1 TXT +17 /m);
       expect(listing).toMatch(/^README +TXT +11 .* readme\.txt$/m);
+    });
+  });
+
+  it('writes an empty key (label only)', async () => {
+    await withTempDir(async (dir) => {
+      const image = join(dir, 'key.img');
+      const plan = await writeImage(image, 4 * GIB, []);
+      expect(plan.freeClusters).toBe(plan.clusterCount - 1);
+      const fsck = await fsckPartition(image, plan.partitionBytes);
+      expect(fsck.code).toBe(0);
+      expect(fsckFindings(fsck.stdout + fsck.stderr)).toEqual([]);
+      // (mdir's recursive and bare listings fail on an empty root, even one made by mkfs.fat.)
+      const mdir = await run('mdir', ['-i', `${image}@@${PARTITION_OFFSET}`, '::']);
+      expect(mdir.code).toBe(0);
+      expect(mdir.stdout).toContain('Volume in drive : is PNC_KEY');
+      expect(mdir.stdout).toContain('No files');
+      const reader = await Fat32Reader.open(image);
+      expect(await reader.list()).toEqual([]);
+      await reader.close();
     });
   });
 

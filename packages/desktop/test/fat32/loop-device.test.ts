@@ -2,7 +2,12 @@ import { open, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isPncError } from '@pnc/shared';
 import { describe, expect, it } from 'vitest';
-import { openDeviceTarget, planFat32Volume, writeFat32Volume, type Fat32Plan } from '../../src/core/fat32/index.js';
+import {
+  openDeviceTarget,
+  planFat32Volume,
+  writeFat32Volume,
+  type Fat32Plan,
+} from '../../src/core/fat32/index.js';
 import {
   contentOf,
   GIB,
@@ -39,7 +44,7 @@ describe('writing through a block device', () => {
         [GIB, MIB],
         [volumeBytes - MIB, MIB],
       ]);
-      const files = stressTree(500);
+      const files = stressTree(3000);
       let plan: Fat32Plan | undefined;
 
       await withLoopDevice(backing, null, async (device) => {

@@ -16,7 +16,8 @@ function refusal(fn: () => unknown): PncError {
   throw new Error('expected a refusal');
 }
 
-const plan = (volumeBytes: number, files: Fat32FileSpec[] = [{ path: 'a.bin', size: 1 }]) => planFat32Volume({ volumeBytes, files });
+const plan = (volumeBytes: number, files: Fat32FileSpec[] = [{ path: 'a.bin', size: 1 }]) =>
+  planFat32Volume({ volumeBytes, files });
 
 describe('geometry', () => {
   it.each([
@@ -37,7 +38,7 @@ describe('geometry', () => {
     const sizes = [1e9, 2e12, 2 * TIB, 64e9 + 512, 8 * GIB - 512];
     for (let i = 0; i < 300; i++) {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      sizes.push(1e9 + Math.floor((seed / 2 ** 31) * (2e12 - 1e9) / 512) * 512);
+      sizes.push(1e9 + Math.floor(((seed / 2 ** 31) * (2e12 - 1e9)) / 512) * 512);
     }
     for (const volumeBytes of sizes) {
       const p = plan(volumeBytes);
@@ -50,7 +51,9 @@ describe('geometry', () => {
       // Both FATs have an entry for every cluster (plus the two reserved entries) …
       expect(p.fatSectors * 128).toBeGreaterThanOrEqual(p.clusterCount + 2);
       // … and the clusters fit in the partition after them.
-      expect(p.dataOffset + p.clusterCount * p.clusterBytes).toBeLessThanOrEqual(p.partitionOffset + p.partitionBytes);
+      expect(p.dataOffset + p.clusterCount * p.clusterBytes).toBeLessThanOrEqual(
+        p.partitionOffset + p.partitionBytes,
+      );
       expect(p.clusterCount).toBeGreaterThanOrEqual(65_525);
     }
   });
@@ -63,10 +66,11 @@ describe('geometry', () => {
 
   it('refuses volumes below the FAT32 minimum of 65,525 clusters', () => {
     expect(plan(FAT32_MIN_VOLUME_BYTES).clusterCount).toBe(65_525);
-    for (const size of [FAT32_MIN_VOLUME_BYTES - 512, 128 * MIB, 0, -1, 1.5 * GIB + 0.5]) {
-      const e = refusal(() => plan(size));
-      expect(e.code).toBe('FAT32_VOLUME_SIZE_UNSUPPORTED');
+    for (const size of [FAT32_MIN_VOLUME_BYTES - 512, 128 * MIB, 0]) {
+      expect(refusal(() => plan(size)).code).toBe('FAT32_VOLUME_SIZE_UNSUPPORTED');
     }
+    for (const size of [-1, 1.5 * GIB + 0.5, Number.NaN])
+      expect(refusal(() => plan(size)).code).toBe('VALIDATION_FAILED');
     expect(refusal(() => plan(128 * MIB)).message).toMatch(/too small for FAT32/);
   });
 
@@ -95,44 +99,76 @@ describe('refusals name the offender', () => {
     const e = refusal(() => plan(64 * GIB, [{ path: 'maps/huge.bin', size: FAT32_MAX_FILE_SIZE + 1 }]));
     expect(e.code).toBe('FAT32_FILE_TOO_LARGE');
     expect(e.message).toContain('maps/huge.bin');
-    expect(plan(64 * GIB, [{ path: 'maps/huge.bin', size: FAT32_MAX_FILE_SIZE }]).files[0]?.size).toBe(FAT32_MAX_FILE_SIZE);
+    expect(plan(64 * GIB, [{ path: 'maps/huge.bin', size: FAT32_MAX_FILE_SIZE }]).files[0]?.size).toBe(
+      FAT32_MAX_FILE_SIZE,
+    );
   });
 
   it('names that differ only in case', () => {
-    const e = refusal(() => plan(GIB, [{ path: 'Maps/a.bin', size: 1 }, { path: 'maps/A.BIN', size: 1 }]));
+    const e = refusal(() =>
+      plan(GIB, [
+        { path: 'Maps/a.bin', size: 1 },
+        { path: 'maps/A.BIN', size: 1 },
+      ]),
+    );
     expect(e.code).toBe('FAT32_NAME_COLLISION');
     expect(e.message).toContain('maps');
-    const f = refusal(() => plan(GIB, [{ path: 'x/Update.bin', size: 1 }, { path: 'x/UPDATE.BIN', size: 1 }]));
+    const f = refusal(() =>
+      plan(GIB, [
+        { path: 'x/Update.bin', size: 1 },
+        { path: 'x/UPDATE.BIN', size: 1 },
+      ]),
+    );
     expect(f.code).toBe('FAT32_NAME_COLLISION');
     expect(f.message).toContain('x/UPDATE.BIN');
   });
 
-  it.each(['a/../b', 'CON.txt', 'dir/aux', 'bad:name', 'trailing.', '/absolute', ''])('the path %j', (path) => {
-    const e = refusal(() => plan(GIB, [{ path, size: 1 }]));
-    expect(e.code).toBe('FAT32_INVALID_NAME');
-    expect(e.message).toContain(`"${path}"`);
-  });
+  it.each(['a/../b', 'CON.txt', 'dir/aux', 'bad:name', 'trailing.', '/absolute', ''])(
+    'the path %j',
+    (path) => {
+      const e = refusal(() => plan(GIB, [{ path, size: 1 }]));
+      expect(e.code).toBe('FAT32_INVALID_NAME');
+      expect(e.message).toContain(`"${path}"`);
+    },
+  );
 
   it('a folder needing more than 65,536 entries, long-name slots counted', () => {
     // 8.3 names take one entry each: with "." and "..", 65,534 of them fill a folder exactly.
-    const short = (n: number) => Array.from({ length: n }, (_, i) => ({ path: `big/${i.toString(16).toUpperCase().padStart(8, '0')}.BIN`, size: 0 }));
+    const short = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        path: `big/${i.toString(16).toUpperCase().padStart(8, '0')}.BIN`,
+        size: 0,
+      }));
     expect(plan(GIB, short(FAT32_MAX_DIR_ENTRIES - 2)).files).toHaveLength(65_534);
     const e = refusal(() => plan(GIB, short(FAT32_MAX_DIR_ENTRIES - 1)));
     expect(e.code).toBe('FAT32_DIRECTORY_FULL');
     expect(e.message).toContain('"big"');
     // Long names take 1 + ceil(length / 13) entries: 21,845 × 3 + 2 = 65,537.
-    const long = Array.from({ length: 21_845 }, (_, i) => ({ path: `Map tiles/tile ${String(i).padStart(6, '0')}.dat`, size: 0 }));
+    const long = Array.from({ length: 21_845 }, (_, i) => ({
+      path: `Map tiles/tile ${String(i).padStart(6, '0')}.dat`,
+      size: 0,
+    }));
     const f = refusal(() => plan(GIB, long));
     expect(f.code).toBe('FAT32_DIRECTORY_FULL');
     expect(f.message).toContain('"Map tiles"');
     expect(f.details).toMatchObject({ entries: 65_537 });
     // The root also holds the volume label.
-    const root = refusal(() => plan(GIB, short(FAT32_MAX_DIR_ENTRIES).map((f) => ({ ...f, path: f.path.slice(4) }))));
+    const root = refusal(() =>
+      plan(
+        GIB,
+        short(FAT32_MAX_DIR_ENTRIES).map((f) => ({ ...f, path: f.path.slice(4) })),
+      ),
+    );
     expect(root.message).toContain('root folder');
   });
 
   it('content bigger than the volume, saying how much is missing', () => {
-    const e = refusal(() => plan(GIB, [{ path: 'a.bin', size: 600e6 }, { path: 'b.bin', size: 600e6 }]));
+    const e = refusal(() =>
+      plan(GIB, [
+        { path: 'a.bin', size: 600e6 },
+        { path: 'b.bin', size: 600e6 },
+      ]),
+    );
     expect(e.code).toBe('FAT32_VOLUME_TOO_SMALL');
     const missing = (e.details as { missingBytes: number }).missingBytes;
     expect(missing).toBeGreaterThan(1.2e9 - GIB);
@@ -141,9 +177,15 @@ describe('refusals name the offender', () => {
   });
 
   it('a volume label FAT cannot hold', () => {
-    expect(refusal(() => planFat32Volume({ volumeBytes: GIB, files: [], label: 'LABEL TOO LONG' })).code).toBe('FAT32_INVALID_NAME');
-    expect(refusal(() => planFat32Volume({ volumeBytes: GIB, files: [], label: 'clé' })).code).toBe('FAT32_INVALID_NAME');
-    expect(refusal(() => planFat32Volume({ volumeBytes: GIB, files: [], label: 'A.B' })).code).toBe('FAT32_INVALID_NAME');
+    expect(
+      refusal(() => planFat32Volume({ volumeBytes: GIB, files: [], label: 'LABEL TOO LONG' })).code,
+    ).toBe('FAT32_INVALID_NAME');
+    expect(refusal(() => planFat32Volume({ volumeBytes: GIB, files: [], label: 'clé' })).code).toBe(
+      'FAT32_INVALID_NAME',
+    );
+    expect(refusal(() => planFat32Volume({ volumeBytes: GIB, files: [], label: 'A.B' })).code).toBe(
+      'FAT32_INVALID_NAME',
+    );
   });
 });
 
@@ -151,12 +193,18 @@ describe('short names', () => {
   const names = (list: string[]) => assignShortNames(list).map((s) => `${s.name}|${s.needsLfn ? 'lfn' : ''}`);
 
   it('stores upper-case 8.3 names as they are, and keeps others with a long name', () => {
-    expect(names(['README.TXT', 'UPDATE', 'A-B_C~1.$$$'])).toEqual(['README  TXT|', 'UPDATE     |', 'A-B_C~1 $$$|']);
+    expect(names(['README.TXT', 'UPDATE', 'A-B_C~1.$$$'])).toEqual([
+      'README  TXT|',
+      'UPDATE     |',
+      'A-B_C~1 $$$|',
+    ]);
     expect(names(['readme.txt', 'Update.Bin'])).toEqual(['README  TXT|lfn', 'UPDATE  BIN|lfn']);
   });
 
   it('derives Windows basis names with numeric tails', () => {
-    expect(names(['Long File Name.txt', 'my file.tar.gz', '.hidden', 'a+b=c [1].txt', 'Café.txt', '日本.dat'])).toEqual([
+    expect(
+      names(['Long File Name.txt', 'my file.tar.gz', '.hidden', 'a+b=c [1].txt', 'Café.txt', '日本.dat']),
+    ).toEqual([
       'LONGFI~1TXT|lfn',
       'MYFILE~1GZ |lfn',
       'HIDDEN~1   |lfn',

@@ -31,7 +31,11 @@ describe('Fat32Reader on volumes it did not write', () => {
       };
       // a, b, c back to back; once b is deleted and mtools told (FSInfo) to allocate from the
       // start again, the next file fills b's hole and continues after c: a fragmented chain.
-      for (const [name, size] of [['a.bin', 50_000], ['b.bin', 30_000], ['c.bin', 20_000]] as const) {
+      for (const [name, size] of [
+        ['a.bin', 50_000],
+        ['b.bin', 30_000],
+        ['c.bin', 20_000],
+      ] as const) {
         await ok('mcopy', [...mtools(image), await local(name, size), `::/${name}`]);
       }
       await ok('mdel', [...mtools(image), '::/b.bin']);
@@ -49,16 +53,22 @@ describe('Fat32Reader on volumes it did not write', () => {
       const reader = await Fat32Reader.open(image);
       try {
         const byPath = (a: { path: string }, b: { path: string }) => a.path.localeCompare(b.path);
-        expect((await reader.list()).sort(byPath)).toEqual([
-          { path: 'a.bin', size: 50_000, isDir: false },
-          { path: 'c.bin', size: 20_000, isDir: false },
-          { path: 'Fingerprint Data', size: 0, isDir: true },
-          { path: 'Fingerprint Data/Vehicle Fingerprint.dat', size: 200_000, isDir: false },
-          { path: 'lower.txt', size: 5, isDir: false },
-        ].sort(byPath));
-        expect(sha256(await readAll(reader, 'Fingerprint Data/Vehicle Fingerprint.dat'))).toBe(sha256(contentOf('d.bin', 200_000)));
+        expect((await reader.list()).sort(byPath)).toEqual(
+          [
+            { path: 'a.bin', size: 50_000, isDir: false },
+            { path: 'c.bin', size: 20_000, isDir: false },
+            { path: 'Fingerprint Data', size: 0, isDir: true },
+            { path: 'Fingerprint Data/Vehicle Fingerprint.dat', size: 200_000, isDir: false },
+            { path: 'lower.txt', size: 5, isDir: false },
+          ].sort(byPath),
+        );
+        expect(sha256(await readAll(reader, 'Fingerprint Data/Vehicle Fingerprint.dat'))).toBe(
+          sha256(contentOf('d.bin', 200_000)),
+        );
         // FAT names match ignoring case, by long or by short name.
-        expect(sha256(await readAll(reader, 'FINGER~1/vehicle fingerprint.DAT'))).toBe(sha256(contentOf('d.bin', 200_000)));
+        expect(sha256(await readAll(reader, 'FINGER~1/vehicle fingerprint.DAT'))).toBe(
+          sha256(contentOf('d.bin', 200_000)),
+        );
         expect(sha256(await readAll(reader, 'A.BIN'))).toBe(sha256(contentOf('a.bin', 50_000)));
         expect((await readAll(reader, 'lower.txt')).equals(contentOf('lower.txt', 5))).toBe(true);
 
@@ -91,7 +101,9 @@ describe('Fat32Reader on volumes it did not write', () => {
         const rootOffset = (boot.readUInt16LE(14) + (boot[16] ?? 0) * boot.readUInt32LE(36)) * bytesPerSector;
         const root = Buffer.alloc(bytesPerSector * (boot[13] ?? 0));
         await fh.read(root, 0, root.length, rootOffset);
-        const at = Array.from({ length: root.length / 32 }, (_, i) => i * 32).find((i) => root.toString('latin1', i, i + 11) === 'X       BIN');
+        const at = Array.from({ length: root.length / 32 }, (_, i) => i * 32).find(
+          (i) => root.toString('latin1', i, i + 11) === 'X       BIN',
+        );
         expect(at).toBeDefined();
         await fh.write(Buffer.from([0x00, 0x00, 0x01, 0x00]), 0, 4, rootOffset + (at ?? 0) + 28);
       } finally {
@@ -101,7 +113,9 @@ describe('Fat32Reader on volumes it did not write', () => {
       try {
         const err = await readAll(broken, 'x.bin').catch((x: unknown) => x);
         expect(isPncError(err) && err.code).toBe('VERIFY_FAILED');
-        expect((err as Error).message).toMatch(/"x\.bin" has a chain of \d+ clusters where its size needs \d+/);
+        expect((err as Error).message).toMatch(
+          /"x\.bin" has a chain of \d+ clusters where its size needs \d+/,
+        );
       } finally {
         await broken.close();
       }

@@ -27,17 +27,21 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs a tool to completion; `onStdout` (if given) receives stdout instead of it being collected. */
-export function run(cmd: string, args: string[], onStdout?: (chunk: Buffer) => void): Promise<RunResult> {
+/** Runs a tool to completion, collecting its output. */
+export function run(cmd: string, args: string[]): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env: toolEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => (onStdout ? onStdout(c) : out.push(c)));
+    child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
     child.on('error', reject);
     child.on('close', (code) =>
-      resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
+      resolve({
+        code: code ?? -1,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
     );
   });
 }
@@ -81,7 +85,9 @@ export async function withLoopDevice<T>(
 
 /** fsck.fat -n -v on the partition of an image (through a loop device windowed on it). */
 export function fsckPartition(image: string, partitionBytes: number): Promise<RunResult> {
-  return withLoopDevice(image, { offset: PARTITION_OFFSET, sizeLimit: partitionBytes }, (dev) => run('fsck.fat', ['-n', '-v', dev]));
+  return withLoopDevice(image, { offset: PARTITION_OFFSET, sizeLimit: partitionBytes }, (dev) =>
+    run('fsck.fat', ['-n', '-v', dev]),
+  );
 }
 
 /** fsck.fat -v's informational lines; anything else it prints is a finding, even with exit code 0. */
@@ -186,7 +192,7 @@ export async function* unevenChunks(data: Buffer): AsyncGenerator<Buffer> {
 export function patternChunks(size: number): { chunks: () => AsyncGenerator<Buffer>; sha256: () => string } {
   const pattern = contentOf('pattern', MIB + 7);
   function* slices(): Generator<Buffer> {
-    for (let off = 0; off < size; ) {
+    for (let off = 0; off < size;) {
       const n = Math.min(pattern.length, size - off);
       yield pattern.subarray(0, n);
       off += n;
@@ -211,7 +217,8 @@ export function sha256(data: Buffer): string {
 /**
  * A tree that stresses the format: colliding 8.3 aliases, 255-character and Unicode names,
  * spaces and dots, lower case, 12 levels of folders, empty files, sizes off cluster
- * boundaries, files spanning several write blocks and a folder of `manyFiles` files.
+ * boundaries, files spanning several write blocks, a folder of `manyFiles` files and a root
+ * folder over several clusters.
  */
 export function stressTree(manyFiles: number): Fat32FileSpec[] {
   const files: Fat32FileSpec[] = [];
@@ -238,13 +245,19 @@ export function stressTree(manyFiles: number): Fat32FileSpec[] {
   add(`${deep}/empty`, 0);
   add('maps/one MiB plus one.bin', MIB + 1);
   for (let i = 0; i < manyFiles; i++) add(`many/file ${String(i).padStart(4, '0')}.dat`, (i * 37) % 3000);
+  // Enough entries in the root for its directory to span several clusters too.
+  for (let i = 0; i < 150; i++) add(`root file ${i}.bin`, i);
   return files;
 }
 
 const FIXED_TIME = new Date(2024, 4, 17, 10, 30, 42);
 
 /** Plans and writes `files` (content from contentOf, delivered unevenly) onto a fresh sparse image. */
-export async function writeImage(image: string, volumeBytes: number, files: Fat32FileSpec[]): Promise<Fat32Plan> {
+export async function writeImage(
+  image: string,
+  volumeBytes: number,
+  files: Fat32FileSpec[],
+): Promise<Fat32Plan> {
   const plan = planFat32Volume({ volumeBytes, files, now: FIXED_TIME });
   const target = await openImageTarget(image, volumeBytes);
   try {
@@ -269,7 +282,11 @@ export function foldersOf(files: readonly Fat32FileSpec[]): string[] {
  * The whole judgement of a written volume: fsck.fat finds nothing, mdir lists every long
  * name, and every file reads back byte-identical both through mcopy and through Fat32Reader.
  */
-export async function verifyVolume(image: string, plan: Fat32Plan, files: readonly Fat32FileSpec[]): Promise<void> {
+export async function verifyVolume(
+  image: string,
+  plan: Fat32Plan,
+  files: readonly Fat32FileSpec[],
+): Promise<void> {
   const fsck = await fsckPartition(image, plan.partitionBytes);
   expect(fsck.code, fsck.stdout + fsck.stderr).toBe(0);
   expect(fsckFindings(fsck.stdout + fsck.stderr)).toEqual([]);
@@ -290,8 +307,18 @@ export async function verifyVolume(image: string, plan: Fat32Plan, files: readon
   const reader = await Fat32Reader.open(image);
   try {
     const entries = await reader.list();
-    expect(entries.filter((e) => e.isDir).map((e) => e.path).sort()).toEqual(folders.sort());
-    expect(entries.filter((e) => !e.isDir).map((e) => `${e.path}:${e.size}`).sort()).toEqual(files.map((f) => `${f.path}:${f.size}`).sort());
+    expect(
+      entries
+        .filter((e) => e.isDir)
+        .map((e) => e.path)
+        .sort(),
+    ).toEqual(folders.sort());
+    expect(
+      entries
+        .filter((e) => !e.isDir)
+        .map((e) => `${e.path}:${e.size}`)
+        .sort(),
+    ).toEqual(files.map((f) => `${f.path}:${f.size}`).sort());
     for (const [path, hash] of expected) {
       const h = createHash('sha256');
       for await (const chunk of reader.readFile(path)) h.update(chunk);

@@ -5,7 +5,16 @@ const MTOOLS_ENV = { ...process.env, MTOOLS_SKIP_CHECK: '1', LANG: 'C.UTF-8', LC
 
 /** Runs `fsck.fat -n` on the key's first partition (through a read-only loop device at 1 MiB). */
 export function fsckImage(image: string): { clean: boolean; output: string } {
-  const loop = execFileSync('losetup', ['--find', '--show', '--read-only', '--offset', String(PARTITION_OFFSET), image]).toString().trim();
+  const loop = execFileSync('losetup', [
+    '--find',
+    '--show',
+    '--read-only',
+    '--offset',
+    String(PARTITION_OFFSET),
+    image,
+  ])
+    .toString()
+    .trim();
   try {
     const r = spawnSync('fsck.fat', ['-n', '-v', loop], { encoding: 'utf8' });
     return { clean: r.status === 0, output: r.stdout + r.stderr };

@@ -30,14 +30,30 @@ describe('origin → server → key', () => {
     serverUrl = `http://127.0.0.1:${port}`;
     const s = await startNode(
       cli.server,
-      ['start', '--host', '127.0.0.1', '--port', String(port), '--data-dir', join(dir, 'server'), '--origin', o.match[1]!, '--trusted-root', env.PNC_TRUSTED_ROOT],
+      [
+        'start',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--data-dir',
+        join(dir, 'server'),
+        '--origin',
+        o.match[1]!,
+        '--trusted-root',
+        env.PNC_TRUSTED_ROOT,
+      ],
       /listening/,
       { PNC_LOG_LEVEL: 'info' },
     );
     server = s.child;
     await waitForJson<ServerInfo>(`${serverUrl}/api/v1/info`, (i) => i.content !== null);
     const creds = await ensureDemoAccounts(serverUrl, join(dir, 'server'), join(dir, 'credentials.json'));
-    const login = await runNode(cli.key, ['login', '--server', serverUrl, '--user', creds.technician.username], { ...env, PNC_PASSWORD: creds.technician.password });
+    const login = await runNode(
+      cli.key,
+      ['login', '--server', serverUrl, '--user', creds.technician.username],
+      { ...env, PNC_PASSWORD: creds.technician.password },
+    );
     expect(login.code, login.stderr).toBe(0);
   }, 120_000);
 
@@ -47,7 +63,8 @@ describe('origin → server → key', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const demoVins = () => JSON.parse(readFileSync(join(dir, 'origin/demo-vins.json'), 'utf8')) as Array<{ vin: string }>;
+  const demoVins = () =>
+    JSON.parse(readFileSync(join(dir, 'origin/demo-vins.json'), 'utf8')) as Array<{ vin: string }>;
 
   async function firstVehicleWithUpdates(): Promise<{ vin: string; result: EligibilityResult }> {
     for (const { vin } of demoVins()) {
@@ -78,15 +95,37 @@ describe('origin → server → key', () => {
     const { vin, result } = await firstVehicleWithUpdates();
     const pkg = result.eligible[0]!;
     const image = join(dir, 'key.img');
-    const r = await runNode(cli.key, ['write', '--server', serverUrl, '--vin', vin, '--package', pkg.packageId, '--image', image, '--size', '8GiB', '--json'], env);
+    const r = await runNode(
+      cli.key,
+      [
+        'write',
+        '--server',
+        serverUrl,
+        '--vin',
+        vin,
+        '--package',
+        pkg.packageId,
+        '--image',
+        image,
+        '--size',
+        '8GiB',
+        '--json',
+      ],
+      env,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('"phase":"writing"');
-    const out = JSON.parse(r.stdout) as { ok: boolean; manifest: { state: string; files: Array<{ path: string; size: number; sha256: string }> } };
+    const out = JSON.parse(r.stdout) as {
+      ok: boolean;
+      manifest: { state: string; files: Array<{ path: string; size: number; sha256: string }> };
+    };
     expect(out.manifest.state).toBe('complete');
     expect(out.manifest.files.length).toBe(pkg.fileCount);
 
     expect(fsckImage(image)).toMatchObject({ clean: true });
-    const manifest = JSON.parse(mcopyToBuffer(image, 'PLUGNCONNECT-KEY.json').toString('utf8')) as typeof out.manifest;
+    const manifest = JSON.parse(
+      mcopyToBuffer(image, 'PLUGNCONNECT-KEY.json').toString('utf8'),
+    ) as typeof out.manifest;
     expect(manifest.state).toBe('complete');
     for (const f of manifest.files) {
       const bytes = mcopyToBuffer(image, f.path);
@@ -103,7 +142,23 @@ describe('origin → server → key', () => {
     const other = result.notEligible.find((n) => n.reason === 'OTHER_HEAD_UNIT');
     expect(other).toBeDefined();
     const image = join(dir, 'refused.img');
-    const r = await runNode(cli.key, ['write', '--server', serverUrl, '--vin', vin, '--package', other!.packageId, '--image', image, '--size', '8GiB'], env);
+    const r = await runNode(
+      cli.key,
+      [
+        'write',
+        '--server',
+        serverUrl,
+        '--vin',
+        vin,
+        '--package',
+        other!.packageId,
+        '--image',
+        image,
+        '--size',
+        '8GiB',
+      ],
+      env,
+    );
     expect(r.code).toBe(5);
     expect(r.stderr).toContain('PACKAGE_NOT_ELIGIBLE');
     expect(() => readFileSync(image)).toThrow();

@@ -40,7 +40,10 @@ describe('takeAgentToken', () => {
       urls,
       places: {
         location: { hash, pathname: '/', search: '' },
-        storage: { getItem: (k: string) => stored.get(k) ?? null, setItem: (k: string, v: string) => void stored.set(k, v) },
+        storage: {
+          getItem: (k: string) => stored.get(k) ?? null,
+          setItem: (k: string, v: string) => void stored.set(k, v),
+        },
         history: { replaceState: (_d: unknown, _u: string, url: string) => void urls.push(url) },
       },
     };

@@ -17,14 +17,23 @@ function flatten(tree: unknown, prefix = ''): Map<string, string> {
   return out;
 }
 
-const strings = Object.fromEntries(LOCALES.map((l) => [l, flatten(resources[l].translation)])) as Record<Locale, Map<string, string>>;
+const strings = Object.fromEntries(LOCALES.map((l) => [l, flatten(resources[l].translation)])) as Record<
+  Locale,
+  Map<string, string>
+>;
 const baseKeys = (l: Locale) => new Set([...strings[l].keys()].map((k) => k.replace(PLURAL, '')));
 const placeholders = (text: string) => [...text.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]).sort();
 const has = (l: Locale, key: string) => strings[l].has(key) || strings[l].has(`${key}_other`);
 
 // Every key the components ask for by name (dynamic keys are covered by the code lists below).
-const sources = import.meta.glob('../../src/renderer/**/*.{ts,tsx}', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
-const usedKeys = new Set(Object.values(sources).flatMap((src) => [...src.matchAll(/\bt\(\s*'([a-zA-Z0-9_.]+)'/g)].map((m) => m[1]!)));
+const sources = import.meta.glob('../../src/renderer/**/*.{ts,tsx}', {
+  query: '?raw',
+  import: 'default',
+  eager: true,
+}) as Record<string, string>;
+const usedKeys = new Set(
+  Object.values(sources).flatMap((src) => [...src.matchAll(/\bt\(\s*'([a-zA-Z0-9_.]+)'/g)].map((m) => m[1]!)),
+);
 
 describe('translations', () => {
   it('finds the keys the components use', () => {
@@ -37,14 +46,23 @@ describe('translations', () => {
       it('has exactly the keys English has', () => {
         const en = baseKeys('en');
         const mine = baseKeys(locale);
-        expect([...en].filter((k) => !mine.has(k)), 'missing').toEqual([]);
-        expect([...mine].filter((k) => !en.has(k)), 'extra').toEqual([]);
+        expect(
+          [...en].filter((k) => !mine.has(k)),
+          'missing',
+        ).toEqual([]);
+        expect(
+          [...mine].filter((k) => !en.has(k)),
+          'extra',
+        ).toEqual([]);
       });
 
       it("has every plural form the language's rules ask for", () => {
         const categories = new Intl.PluralRules(locale).resolvedOptions().pluralCategories;
-        const plurals = new Set([...strings[locale].keys()].filter((k) => PLURAL.test(k)).map((k) => k.replace(PLURAL, '')));
-        for (const base of plurals) for (const c of categories) expect(strings[locale].has(`${base}_${c}`), `${base}_${c}`).toBe(true);
+        const plurals = new Set(
+          [...strings[locale].keys()].filter((k) => PLURAL.test(k)).map((k) => k.replace(PLURAL, '')),
+        );
+        for (const base of plurals)
+          for (const c of categories) expect(strings[locale].has(`${base}_${c}`), `${base}_${c}`).toBe(true);
       });
 
       it('translates every error code, with what to do next', () => {
@@ -56,7 +74,8 @@ describe('translations', () => {
 
       it('translates every reason and kind of update', () => {
         for (const r of EligibleReason.options) expect(has(locale, `updates.reason.${r}`), r).toBe(true);
-        for (const r of NotEligibleReason.options) expect(has(locale, `updates.notReason.${r}`), r).toBe(true);
+        for (const r of NotEligibleReason.options)
+          expect(has(locale, `updates.notReason.${r}`), r).toBe(true);
         for (const k of UpdateKind.options) expect(has(locale, `updates.kind.${k}`), k).toBe(true);
       });
 

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { DesktopApi, EligibilityResult } from '@pnc/shared';
 import { campaignsFirst } from '../../src/renderer/components/update-order.js';
-import { connectionProblem, createConnectionStore, stepFor } from '../../src/renderer/stores/connection-store.js';
+import {
+  connectionProblem,
+  createConnectionStore,
+  stepFor,
+} from '../../src/renderer/stores/connection-store.js';
 import { createVehicleStore, isVinComplete } from '../../src/renderer/stores/vehicle-store.js';
 import { createInMemoryApi, KNOWN_VIN } from '../transport/in-memory-api.js';
 
@@ -69,7 +73,10 @@ describe('connection store', () => {
   });
 
   it('reports an agent that went away', async () => {
-    const gone = { ...createInMemoryApi(), getConnection: () => Promise.reject(new TypeError('Failed to fetch')) } as DesktopApi;
+    const gone = {
+      ...createInMemoryApi(),
+      getConnection: () => Promise.reject(new TypeError('Failed to fetch')),
+    } as DesktopApi;
     const store = createConnectionStore(gone);
     await store.getState().load();
     expect(store.getState().failure).toMatchObject({ code: 'INTERNAL' });
@@ -90,9 +97,15 @@ describe('vehicle store', () => {
   it('explains the first problem as typed, with its position', async () => {
     const store = createVehicleStore(await signedInApi());
     store.getState().setVin('VF1RJA00O');
-    expect(store.getState().problem).toMatchObject({ code: 'VIN_FORBIDDEN_LETTER', details: { position: 9, character: 'O' } });
+    expect(store.getState().problem).toMatchObject({
+      code: 'VIN_FORBIDDEN_LETTER',
+      details: { position: 9, character: 'O' },
+    });
     store.getState().setVin('VF1RJA00*');
-    expect(store.getState().problem).toMatchObject({ code: 'VIN_INVALID_CHARACTER', details: { position: 9, character: '*' } });
+    expect(store.getState().problem).toMatchObject({
+      code: 'VIN_INVALID_CHARACTER',
+      details: { position: 9, character: '*' },
+    });
     store.getState().setVin(`${KNOWN_VIN}9`);
     expect(store.getState().problem).toMatchObject({ code: 'VIN_TOO_LONG', details: { length: 18 } });
     expect(isVinComplete(store.getState())).toBe(false);
@@ -121,13 +134,19 @@ describe('vehicle store', () => {
       ['RL2-SOFT-11.2', 'CAMPAIGN_OPEN'],
       ['RL2-MAP-EU-12.1', 'UPDATE_AVAILABLE'],
     ]);
-    expect(new Set(result?.notEligible.map((u) => u.reason))).toEqual(new Set(['SUPERSEDED', 'OTHER_MAP_REGION', 'OTHER_HEAD_UNIT']));
+    expect(new Set(result?.notEligible.map((u) => u.reason))).toEqual(
+      new Set(['SUPERSEDED', 'OTHER_MAP_REGION', 'OTHER_HEAD_UNIT']),
+    );
   });
 
   it('drops an answer for a VIN that was changed meanwhile', async () => {
     const api = await signedInApi();
     let release: () => void = () => {};
-    const slow: DesktopApi = { ...api, checkVehicle: (i) => new Promise<EligibilityResult>((r) => (release = () => void api.checkVehicle(i).then(r))) };
+    const slow: DesktopApi = {
+      ...api,
+      checkVehicle: (i) =>
+        new Promise<EligibilityResult>((r) => (release = () => void api.checkVehicle(i).then(r))),
+    };
     const store = createVehicleStore(slow);
     store.getState().setVin(KNOWN_VIN);
     const checking = store.getState().check();
@@ -146,10 +165,27 @@ describe('vehicle store', () => {
 });
 
 describe('campaignsFirst', () => {
-  it('puts mandatory campaigns, then other campaigns, before the rest, keeping the given order otherwise', () => {
-    const u = (packageId: string, campaign?: { code: string; mandatory: boolean }) =>
-      ({ packageId, kind: 'SOFT', family: 'RLINK2', version: '1.0', title: { en: packageId }, size: 1, fileCount: 1, reason: 'UPDATE_AVAILABLE', certainty: 'vehicle', ...(campaign ? { campaign } : {}) }) as const;
-    const ordered = campaignsFirst([u('a'), u('b', { code: 'OTS-1', mandatory: false }), u('c'), u('d', { code: 'OTS-2', mandatory: true })]);
+  it('puts open mandatory campaigns, then other open campaigns, before the rest, keeping the given order otherwise', () => {
+    const u = (packageId: string, campaign?: { code: string; mandatory: boolean }, open = true) =>
+      ({
+        packageId,
+        kind: 'SOFT',
+        family: 'RLINK2',
+        version: '1.0',
+        title: { en: packageId },
+        size: 1,
+        fileCount: 1,
+        reason: campaign && open ? 'CAMPAIGN_OPEN' : 'MODEL_LEVEL',
+        certainty: 'vehicle',
+        ...(campaign ? { campaign } : {}),
+      }) as const;
+    const ordered = campaignsFirst([
+      u('a'),
+      u('b', { code: 'OTS-1', mandatory: false }),
+      // A campaign package on a vehicle whose campaigns are unknown is not put first.
+      u('c', { code: 'OTS-3', mandatory: true }, false),
+      u('d', { code: 'OTS-2', mandatory: true }),
+    ]);
     expect(ordered.map((x) => x.packageId)).toEqual(['d', 'b', 'a', 'c']);
   });
 });

@@ -6,7 +6,11 @@ import { createInMemoryApi, type InMemoryApi } from './in-memory-api.js';
 import { makeRendererDir, openAgentPath, readEventStream, type AgentPath } from './harness.js';
 
 /** A raw request, for headers fetch will not let us forge (Host). */
-function rawGet(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+function rawGet(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, headers }, (res) => {
       let body = '';
@@ -51,7 +55,13 @@ describe('the local agent', () => {
   });
 
   it('serves nothing outside the renderer folder', async () => {
-    for (const path of ['/../package.json', '/%2e%2e/package.json', '/assets/%2e%2e/%2e%2e/etc/passwd', '/nope.js', '/assets/']) {
+    for (const path of [
+      '/../package.json',
+      '/%2e%2e/package.json',
+      '/assets/%2e%2e/%2e%2e/etc/passwd',
+      '/nope.js',
+      '/assets/',
+    ]) {
       const res = await rawGet(port, path, { host: `127.0.0.1:${port}` });
       expect(res.status, path).toBe(404);
     }
@@ -64,7 +74,9 @@ describe('the local agent', () => {
     const wrong = await agent.post('getConnection', {}, { authorization: `Bearer ${'x'.repeat(43)}` });
     expect(wrong.status).toBe(401);
     // The query parameter is for EventSource only.
-    const inQuery = await fetch(`${agent.origin}/rpc/getConnection?token=${agent.agent.token}`, { method: 'POST' });
+    const inQuery = await fetch(`${agent.origin}/rpc/getConnection?token=${agent.agent.token}`, {
+      method: 'POST',
+    });
     expect(inQuery.status).toBe(401);
     expect((await agent.post('getConnection', {})).status).toBe(200);
   });
@@ -103,11 +115,18 @@ describe('the local agent', () => {
     expect((await fetch(`${agent.origin}/events`)).status).toBe(401);
     const data: string[] = [];
     const comments: string[] = [];
-    const stop = readEventStream(`${agent.origin}/events?token=${agent.agent.token}`, (d) => data.push(d), (c) => comments.push(c));
+    const stop = readEventStream(
+      `${agent.origin}/events?token=${agent.agent.token}`,
+      (d) => data.push(d),
+      (c) => comments.push(c),
+    );
     await expect.poll(() => api.listenerCount()).toBe(1);
     await api.connect({ url: 'box.local' });
     await expect.poll(() => data.length).toBe(1);
-    expect(JSON.parse(data[0]!)).toMatchObject({ type: 'connection', state: { serverUrl: 'http://box.local' } });
+    expect(JSON.parse(data[0]!)).toMatchObject({
+      type: 'connection',
+      state: { serverUrl: 'http://box.local' },
+    });
     await expect.poll(() => comments.includes('heartbeat')).toBe(true);
     stop();
     await expect.poll(() => api.listenerCount()).toBe(0);
@@ -126,7 +145,9 @@ describe('the local agent', () => {
     const dir = await makeRendererDir();
     await rm(`${dir}/index.html`);
     await expect(startAgent({ api, port: 0, rendererDir: dir })).rejects.toThrow(/renderer is not built/);
-    await expect(startAgent({ api, port: 0, rendererDir: dir, token: 'short' })).rejects.toThrow(/at least 32/);
+    await expect(startAgent({ api, port: 0, rendererDir: dir, token: 'short' })).rejects.toThrow(
+      /at least 32/,
+    );
     await rm(dir, { recursive: true, force: true });
   });
 });

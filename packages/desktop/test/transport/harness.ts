@@ -65,7 +65,11 @@ export function createFakeIpc(senderUrl = 'pnc://app/index.html'): FakeIpc {
 }
 
 /** Reads a server-sent-events stream with fetch (Node 20 has no EventSource). */
-export function readEventStream(url: string, onData: (data: string) => void, onComment: (text: string) => void = () => {}): () => void {
+export function readEventStream(
+  url: string,
+  onData: (data: string) => void,
+  onComment: (text: string) => void = () => {},
+): () => void {
   const abort = new AbortController();
   void (async () => {
     const response = await fetch(url, { signal: abort.signal });
@@ -97,7 +101,10 @@ export interface IpcPath {
   unwire(): void;
 }
 
-export function openIpcPath(api: DesktopApi, onUnexpectedError: (method: string, error: unknown) => void = () => {}): IpcPath {
+export function openIpcPath(
+  api: DesktopApi,
+  onUnexpectedError: (method: string, error: unknown) => void = () => {},
+): IpcPath {
   const ipc = createFakeIpc();
   const unwire = wireDesktopIpc({
     ipcMain: ipc.ipcMain,
@@ -127,23 +134,45 @@ export interface AgentPath {
 export async function makeRendererDir(): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pnc-renderer-'));
   await mkdir(path.join(dir, 'assets'));
-  await writeFile(path.join(dir, 'index.html'), '<!doctype html><title>PnC</title><div id="root"></div><script type="module" src="./assets/index-abc.js"></script>');
+  await writeFile(
+    path.join(dir, 'index.html'),
+    '<!doctype html><title>PnC</title><div id="root"></div><script type="module" src="./assets/index-abc.js"></script>',
+  );
   await writeFile(path.join(dir, 'assets', 'index-abc.js'), 'console.log("renderer");');
   return dir;
 }
 
-export async function openAgentPath(api: DesktopApi, options: Partial<AgentOptions> = {}): Promise<AgentPath> {
+export async function openAgentPath(
+  api: DesktopApi,
+  options: Partial<AgentOptions> = {},
+): Promise<AgentPath> {
   const rendererDir = await makeRendererDir();
-  const agent = await startAgent({ api, host: '127.0.0.1', port: 0, rendererDir, onUnexpectedError: () => {}, ...options });
+  const agent = await startAgent({
+    api,
+    host: '127.0.0.1',
+    port: 0,
+    rendererDir,
+    onUnexpectedError: () => {},
+    ...options,
+  });
   const origin = new URL(agent.url).origin;
   return {
     agent,
     origin,
-    client: createAgentClient({ baseUrl: origin, token: agent.token, fetch, openEvents: (url, onData) => readEventStream(url, onData) }),
+    client: createAgentClient({
+      baseUrl: origin,
+      token: agent.token,
+      fetch,
+      openEvents: (url, onData) => readEventStream(url, onData),
+    }),
     post: (method, input, headers = {}) =>
       fetch(`${origin}/rpc/${encodeURIComponent(method)}`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${agent.token}`, ...(input === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        headers: {
+          authorization: `Bearer ${agent.token}`,
+          ...(input === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
         ...(input === undefined ? {} : { body: JSON.stringify(input) }),
       }),
     async close() {

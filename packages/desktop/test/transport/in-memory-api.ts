@@ -22,10 +22,19 @@ import {
 const MB = 1_000_000;
 
 function files(id: string, sizes: number[]): UpdatePackage['files'] {
-  return sizes.map((size, i) => ({ path: `${id}/part${String(i + 1).padStart(2, '0')}.bin`, size, sha256: (i + 1).toString(16).padStart(64, 'a') }));
+  return sizes.map((size, i) => ({
+    path: `${id}/part${String(i + 1).padStart(2, '0')}.bin`,
+    size,
+    sha256: (i + 1).toString(16).padStart(64, 'a'),
+  }));
 }
 
-function pkg(p: Omit<UpdatePackage, 'rules' | 'releasedAt' | 'files'> & { sizes: number[]; rules?: UpdatePackage['rules'] }): UpdatePackage {
+function pkg(
+  p: Omit<UpdatePackage, 'rules' | 'releasedAt' | 'files'> & {
+    sizes: number[];
+    rules?: UpdatePackage['rules'];
+  },
+): UpdatePackage {
   const { sizes, rules, ...rest } = p;
   return { ...rest, rules: rules ?? {}, releasedAt: '2026-09-01T00:00:00Z', files: files(p.id, sizes) };
 }
@@ -41,7 +50,13 @@ export const catalog = Catalog.parse({
       version: '11.2.0',
       region: '*',
       campaign: { code: 'OTS-26-RL2-112', mandatory: true },
-      title: { en: 'R-LINK2 software 11.2', fr: 'Logiciel R-LINK2 11.2', it: 'Software R-LINK2 11.2', es: 'Software R-LINK2 11.2', de: 'R-LINK2-Software 11.2' },
+      title: {
+        en: 'R-LINK2 software 11.2',
+        fr: 'Logiciel R-LINK2 11.2',
+        it: 'Software R-LINK2 11.2',
+        es: 'Software R-LINK2 11.2',
+        de: 'R-LINK2-Software 11.2',
+      },
       sizes: [1_450 * MB, 820 * MB, 96 * MB],
     }),
     pkg({
@@ -59,7 +74,13 @@ export const catalog = Catalog.parse({
       family: 'RLINK2',
       version: '12.1',
       region: 'EUROPE',
-      title: { en: 'Europe map 2026 Q3', fr: 'Carte Europe 2026 T3', it: 'Mappa Europa 2026 T3', es: 'Mapa Europa 2026 T3', de: 'Europakarte 2026 Q3' },
+      title: {
+        en: 'Europe map 2026 Q3',
+        fr: 'Carte Europe 2026 T3',
+        it: 'Mappa Europa 2026 T3',
+        es: 'Mapa Europa 2026 T3',
+        de: 'Europakarte 2026 Q3',
+      },
       sizes: Array.from({ length: 14 }, (_, i) => (i === 13 ? 312 : 690) * MB),
     }),
     pkg({
@@ -157,8 +178,14 @@ export interface InMemoryApi extends DesktopApi {
 
 /** Accounts: `tech` is ready to work; `newcomer` must change the one-time password first. */
 const accounts: Record<string, { password: string; user: SessionUser }> = {
-  tech: { password: 'workshop-2026', user: { username: 'tech', role: 'technician', mustChangePassword: false } },
-  newcomer: { password: 'first-access', user: { username: 'newcomer', role: 'technician', mustChangePassword: true } },
+  tech: {
+    password: 'workshop-2026',
+    user: { username: 'tech', role: 'technician', mustChangePassword: false },
+  },
+  newcomer: {
+    password: 'first-access',
+    user: { username: 'newcomer', role: 'technician', mustChangePassword: true },
+  },
 };
 
 /**
@@ -166,7 +193,14 @@ const accounts: Record<string, { password: string; user: SessionUser }> = {
  * (TypeError); anything else connects. Checking a vehicle needs a signed-in user, as in the core.
  */
 export function createInMemoryApi(initial: Partial<ConnectionState> = {}): InMemoryApi {
-  let state: ConnectionState = { serverUrl: null, server: null, contentVerified: false, user: null, error: null, ...initial };
+  let state: ConnectionState = {
+    serverUrl: null,
+    server: null,
+    contentVerified: false,
+    user: null,
+    error: null,
+    ...initial,
+  };
   const listeners = new Set<(event: DesktopEvent) => void>();
   const emit = (event: DesktopEvent) => {
     for (const l of listeners) l(event);
@@ -177,12 +211,14 @@ export function createInMemoryApi(initial: Partial<ConnectionState> = {}): InMem
     return state;
   };
   const connected = () => {
-    if (state.server === null) throw new PncError('SERVER_UNREACHABLE', "Connect to a Plug'nConnect server first.");
+    if (state.server === null)
+      throw new PncError('SERVER_UNREACHABLE', "Connect to a Plug'nConnect server first.");
   };
   const signedIn = () => {
     connected();
     if (!state.user) throw new PncError('UNAUTHENTICATED', 'Sign in first.');
-    if (state.user.mustChangePassword) throw new PncError('PASSWORD_CHANGE_REQUIRED', 'Change your one-time password first.');
+    if (state.user.mustChangePassword)
+      throw new PncError('PASSWORD_CHANGE_REQUIRED', 'Change your one-time password first.');
   };
   const jobs = new Map<string, JobState>();
   const keys: KeyRecord[] = [];
@@ -195,22 +231,31 @@ export function createInMemoryApi(initial: Partial<ConnectionState> = {}): InMem
       const serverUrl = /^https?:\/\//.test(url) ? url : `http://${url}`;
       return update(
         url.includes('unreachable')
-          ? { serverUrl, server: null, contentVerified: false, user: null, error: { code: 'SERVER_UNREACHABLE', message: `Nothing answers at ${serverUrl}` } }
+          ? {
+              serverUrl,
+              server: null,
+              contentVerified: false,
+              user: null,
+              error: { code: 'SERVER_UNREACHABLE', message: `Nothing answers at ${serverUrl}` },
+            }
           : { serverUrl, server: serverInfo, contentVerified: true, user: null, error: null },
       );
     },
     async signIn({ username, password }) {
       connected();
       const account = accounts[username];
-      if (account?.password !== password) throw new PncError('INVALID_CREDENTIALS', 'Wrong user name or password.');
+      if (account?.password !== password)
+        throw new PncError('INVALID_CREDENTIALS', 'Wrong user name or password.');
       return update({ user: account.user, error: null });
     },
     async changePassword({ currentPassword, newPassword }) {
       connected();
       const account = state.user && accounts[state.user.username];
       if (!account) throw new PncError('UNAUTHENTICATED', 'Sign in first.');
-      if (account.password !== currentPassword) throw new PncError('INVALID_CREDENTIALS', 'The current password is wrong.');
-      if (newPassword.length < 10) throw new PncError('VALIDATION_FAILED', 'The new password needs at least 10 characters.');
+      if (account.password !== currentPassword)
+        throw new PncError('INVALID_CREDENTIALS', 'The current password is wrong.');
+      if (newPassword.length < 10)
+        throw new PncError('VALIDATION_FAILED', 'The new password needs at least 10 characters.');
       return update({ user: { ...account.user, mustChangePassword: false }, error: null });
     },
     async signOut() {
@@ -244,8 +289,12 @@ export function createInMemoryApi(initial: Partial<ConnectionState> = {}): InMem
       });
       if (target.kind === 'device') {
         const drive = drives.find((d) => d.device === target.device);
-        if (!drive?.offered) throw new PncError('DRIVE_REFUSED', `${target.device} is not a removable USB key.`, { device: target.device });
-        if (!eraseConfirmed) throw new PncError('VALIDATION_FAILED', `Writing erases ${target.device}: confirm it first.`);
+        if (!drive?.offered)
+          throw new PncError('DRIVE_REFUSED', `${target.device} is not a removable USB key.`, {
+            device: target.device,
+          });
+        if (!eraseConfirmed)
+          throw new PncError('VALIDATION_FAILED', `Writing erases ${target.device}: confirm it first.`);
       }
       const job: JobState = {
         jobId: `job-${jobs.size + 1}`,
@@ -268,7 +317,11 @@ export function createInMemoryApi(initial: Partial<ConnectionState> = {}): InMem
     async cancelWrite({ jobId }) {
       const job = jobs.get(jobId);
       if (!job) throw new PncError('NOT_FOUND', `No write job ${jobId}.`);
-      const cancelled: JobState = { ...job, phase: 'cancelled', error: { code: 'WRITE_CANCELLED', message: 'Cancelled by the technician.' } };
+      const cancelled: JobState = {
+        ...job,
+        phase: 'cancelled',
+        error: { code: 'WRITE_CANCELLED', message: 'Cancelled by the technician.' },
+      };
       jobs.set(jobId, cancelled);
       emit({ type: 'job', job: cancelled });
       return cancelled;

@@ -11,7 +11,12 @@ const trusted = (url: string) => url.startsWith('pnc://app/');
 describe('the Electron IPC wiring', () => {
   it('answers only our own page', async () => {
     const ipc = createFakeIpc('https://evil.example/');
-    wireDesktopIpc({ ipcMain: ipc.ipcMain, api: createInMemoryApi(), webContents: () => [], isTrustedSender: trusted });
+    wireDesktopIpc({
+      ipcMain: ipc.ipcMain,
+      api: createInMemoryApi(),
+      webContents: () => [],
+      isTrustedSender: trusted,
+    });
     expect(await ipc.ipcRenderer.invoke(RPC_CHANNEL, 'getConnection', {})).toEqual({
       ok: false,
       error: { code: 'FORBIDDEN', message: 'This page may not use the desktop API.' },
@@ -20,7 +25,12 @@ describe('the Electron IPC wiring', () => {
 
   it('rejects through the preload with a plain object that keeps code and details', async () => {
     const ipc = createFakeIpc();
-    wireDesktopIpc({ ipcMain: ipc.ipcMain, api: createInMemoryApi(), webContents: () => [], isTrustedSender: trusted });
+    wireDesktopIpc({
+      ipcMain: ipc.ipcMain,
+      api: createInMemoryApi(),
+      webContents: () => [],
+      isTrustedSender: trusted,
+    });
     const pnc = createPreloadApi(ipc.ipcRenderer);
     const error: unknown = await pnc.checkVehicle({ vin: 'VF1RJA00O67890123' }).catch((e: unknown) => e);
     expect(error).not.toBeInstanceOf(Error);
@@ -41,7 +51,10 @@ describe('the Electron IPC wiring', () => {
     const unwire = wireDesktopIpc({
       ipcMain: ipc.ipcMain,
       api,
-      webContents: () => [ipc.webContents, { send: (...args: unknown[]) => sent.push(args), isDestroyed: () => destroyed }],
+      webContents: () => [
+        ipc.webContents,
+        { send: (...args: unknown[]) => sent.push(args), isDestroyed: () => destroyed },
+      ],
       isTrustedSender: trusted,
     });
     const received: DesktopEvent[] = [];

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DesktopEvent, desktopApiContract, isPncError, type ErrorCode } from '@pnc/shared';
+import { desktopApiContract, isPncError, type DesktopEvent, type ErrorCode } from '@pnc/shared';
 import { createInMemoryApi, KNOWN_VIN, serverInfo, type InMemoryApi } from './in-memory-api.js';
 import { openAgentPath, openIpcPath, type AgentPath, type IpcPath } from './harness.js';
 
-type Outcome = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string; details?: unknown } };
+type Outcome =
+  { ok: true; result: unknown } | { ok: false; error: { code: string; message: string; details?: unknown } };
 
 interface Case {
   name: string;
@@ -21,30 +22,145 @@ interface Case {
 const cases: Case[] = [
   { name: 'reads the connection', method: 'getConnection', input: {}, expect: 'ok', status: 200 },
   { name: 'defaults an absent input', method: 'getConnection', input: undefined, expect: 'ok', status: 200 },
-  { name: 'refuses unknown fields', method: 'getConnection', input: { verbose: true }, expect: 'VALIDATION_FAILED', status: 400 },
+  {
+    name: 'refuses unknown fields',
+    method: 'getConnection',
+    input: { verbose: true },
+    expect: 'VALIDATION_FAILED',
+    status: 400,
+  },
   { name: 'refuses a missing url', method: 'connect', input: {}, expect: 'VALIDATION_FAILED', status: 400 },
-  { name: 'refuses an overlong url', method: 'connect', input: { url: 'x'.repeat(600) }, expect: 'VALIDATION_FAILED', status: 400 },
-  { name: 'hides a bug behind INTERNAL', method: 'connect', input: { url: 'crash' }, expect: 'INTERNAL', status: 500 },
-  { name: 'answers a failed connection as a state', method: 'connect', input: { url: 'unreachable.local' }, expect: 'ok', status: 200 },
-  { name: 'cannot sign in without a server', method: 'signIn', input: { username: 'tech', password: 'workshop-2026' }, expect: 'SERVER_UNREACHABLE', status: 502 },
+  {
+    name: 'refuses an overlong url',
+    method: 'connect',
+    input: { url: 'x'.repeat(600) },
+    expect: 'VALIDATION_FAILED',
+    status: 400,
+  },
+  {
+    name: 'hides a bug behind INTERNAL',
+    method: 'connect',
+    input: { url: 'crash' },
+    expect: 'INTERNAL',
+    status: 500,
+  },
+  {
+    name: 'answers a failed connection as a state',
+    method: 'connect',
+    input: { url: 'unreachable.local' },
+    expect: 'ok',
+    status: 200,
+  },
+  {
+    name: 'cannot sign in without a server',
+    method: 'signIn',
+    input: { username: 'tech', password: 'workshop-2026' },
+    expect: 'SERVER_UNREACHABLE',
+    status: 502,
+  },
   { name: 'connects', method: 'connect', input: { url: 'plugnconnect:8080' }, expect: 'ok', status: 200 },
-  { name: 'needs a signed-in user to check a vehicle', method: 'checkVehicle', input: { vin: KNOWN_VIN }, expect: 'UNAUTHENTICATED', status: 401 },
-  { name: 'refuses an empty password', method: 'signIn', input: { username: 'tech', password: '' }, expect: 'VALIDATION_FAILED', status: 400 },
-  { name: 'refuses a wrong password', method: 'signIn', input: { username: 'tech', password: 'nope' }, expect: 'INVALID_CREDENTIALS', status: 401 },
-  { name: 'signs in', method: 'signIn', input: { username: 'tech', password: 'workshop-2026' }, expect: 'ok', status: 200 },
-  { name: 'checks a known vehicle', method: 'checkVehicle', input: { vin: KNOWN_VIN }, expect: 'ok', status: 200 },
-  { name: 'checks a VIN as scanned (spaces, lower case)', method: 'checkVehicle', input: { vin: 'vf1 rja0-0567890123' }, expect: 'ok', status: 200 },
-  { name: 'decodes an unknown vehicle', method: 'checkVehicle', input: { vin: 'UU1DJF00869123456' }, expect: 'ok', status: 200 },
-  { name: 'names a forbidden letter', method: 'checkVehicle', input: { vin: 'VF1RJA00I67890123' }, expect: 'VIN_FORBIDDEN_LETTER', status: 400 },
-  { name: 'says a VIN is too short', method: 'checkVehicle', input: { vin: 'VF1RJA' }, expect: 'VIN_TOO_SHORT', status: 400 },
-  { name: 'refuses a VIN that is not a string', method: 'checkVehicle', input: { vin: 17 }, expect: 'VALIDATION_FAILED', status: 400 },
-  { name: 'refuses a null input', method: 'checkVehicle', input: null, expect: 'VALIDATION_FAILED', status: 400 },
+  {
+    name: 'needs a signed-in user to check a vehicle',
+    method: 'checkVehicle',
+    input: { vin: KNOWN_VIN },
+    expect: 'UNAUTHENTICATED',
+    status: 401,
+  },
+  {
+    name: 'refuses an empty password',
+    method: 'signIn',
+    input: { username: 'tech', password: '' },
+    expect: 'VALIDATION_FAILED',
+    status: 400,
+  },
+  {
+    name: 'refuses a wrong password',
+    method: 'signIn',
+    input: { username: 'tech', password: 'nope' },
+    expect: 'INVALID_CREDENTIALS',
+    status: 401,
+  },
+  {
+    name: 'signs in',
+    method: 'signIn',
+    input: { username: 'tech', password: 'workshop-2026' },
+    expect: 'ok',
+    status: 200,
+  },
+  {
+    name: 'checks a known vehicle',
+    method: 'checkVehicle',
+    input: { vin: KNOWN_VIN },
+    expect: 'ok',
+    status: 200,
+  },
+  {
+    name: 'checks a VIN as scanned (spaces, lower case)',
+    method: 'checkVehicle',
+    input: { vin: 'vf1 rja0-0567890123' },
+    expect: 'ok',
+    status: 200,
+  },
+  {
+    name: 'decodes an unknown vehicle',
+    method: 'checkVehicle',
+    input: { vin: 'UU1DJF00869123456' },
+    expect: 'ok',
+    status: 200,
+  },
+  {
+    name: 'names a forbidden letter',
+    method: 'checkVehicle',
+    input: { vin: 'VF1RJA00I67890123' },
+    expect: 'VIN_FORBIDDEN_LETTER',
+    status: 400,
+  },
+  {
+    name: 'says a VIN is too short',
+    method: 'checkVehicle',
+    input: { vin: 'VF1RJA' },
+    expect: 'VIN_TOO_SHORT',
+    status: 400,
+  },
+  {
+    name: 'refuses a VIN that is not a string',
+    method: 'checkVehicle',
+    input: { vin: 17 },
+    expect: 'VALIDATION_FAILED',
+    status: 400,
+  },
+  {
+    name: 'refuses a null input',
+    method: 'checkVehicle',
+    input: null,
+    expect: 'VALIDATION_FAILED',
+    status: 400,
+  },
   { name: 'signs out', method: 'signOut', input: {}, expect: 'ok', status: 200 },
-  { name: 'signs in with a one-time password', method: 'signIn', input: { username: 'newcomer', password: 'first-access' }, expect: 'ok', status: 200 },
-  { name: 'asks for the password change first', method: 'checkVehicle', input: { vin: KNOWN_VIN }, expect: 'PASSWORD_CHANGE_REQUIRED', status: 403 },
+  {
+    name: 'signs in with a one-time password',
+    method: 'signIn',
+    input: { username: 'newcomer', password: 'first-access' },
+    expect: 'ok',
+    status: 200,
+  },
+  {
+    name: 'asks for the password change first',
+    method: 'checkVehicle',
+    input: { vin: KNOWN_VIN },
+    expect: 'PASSWORD_CHANGE_REQUIRED',
+    status: 403,
+  },
 ];
 
-const unknownMethods = ['deleteEverything', 'onEvent', '__proto__', 'toString', 'constructor', 'hasOwnProperty'];
+const unknownMethods = [
+  'deleteEverything',
+  'onEvent',
+  '__proto__',
+  'toString',
+  'constructor',
+  'hasOwnProperty',
+];
 
 describe('the desktop API over Electron IPC and over the local agent', () => {
   let ipc: IpcPath;
@@ -54,9 +170,13 @@ describe('the desktop API over Electron IPC and over the local agent', () => {
 
   beforeAll(async () => {
     // One api per transport, so that state changed by one (connect) does not leak into the other.
-    ipc = openIpcPath(createInMemoryApi(), (method, error) => unexpected.push({ transport: 'ipc', method, error }));
+    ipc = openIpcPath(createInMemoryApi(), (method, error) =>
+      unexpected.push({ transport: 'ipc', method, error }),
+    );
     agentSideApi = createInMemoryApi();
-    agent = await openAgentPath(agentSideApi, { onUnexpectedError: (method, error) => unexpected.push({ transport: 'agent', method, error }) });
+    agent = await openAgentPath(agentSideApi, {
+      onUnexpectedError: (method, error) => unexpected.push({ transport: 'agent', method, error }),
+    });
   });
   afterAll(async () => {
     ipc.unwire();
@@ -80,7 +200,11 @@ describe('the desktop API over Electron IPC and over the local agent', () => {
       expect(viaAgent).toEqual(viaIpc);
       if (c.expect === 'ok') {
         expect(viaIpc.ok).toBe(true);
-        if (viaIpc.ok) expect(desktopApiContract[c.method as keyof typeof desktopApiContract].output.safeParse(viaIpc.result).success).toBe(true);
+        if (viaIpc.ok)
+          expect(
+            desktopApiContract[c.method as keyof typeof desktopApiContract].output.safeParse(viaIpc.result)
+              .success,
+          ).toBe(true);
       } else {
         expect(viaIpc).toMatchObject({ ok: false, error: { code: c.expect } });
       }
@@ -131,7 +255,18 @@ describe('the desktop API over Electron IPC and over the local agent', () => {
     stopIpc();
     stopAgent();
     expect(fromAgent[0]).toEqual(fromIpc[0]);
-    expect(fromIpc).toEqual([{ type: 'connection', state: { serverUrl: 'http://box.local', server: serverInfo, contentVerified: true, user: null, error: null } }]);
+    expect(fromIpc).toEqual([
+      {
+        type: 'connection',
+        state: {
+          serverUrl: 'http://box.local',
+          server: serverInfo,
+          contentVerified: true,
+          user: null,
+          error: null,
+        },
+      },
+    ]);
     // Unsubscribing closes the stream, and the agent drops its subscription.
     await expect.poll(() => agentSideApi.listenerCount()).toBe(0);
   });

@@ -15,6 +15,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   RANGE_NOT_SATISFIABLE: 416,
   TOO_MANY_ATTEMPTS: 429,
   NO_CONTENT_YET: 503,
+  DISK_SPACE_LOW: 507,
   INTERNAL: 500,
 };
 

@@ -47,6 +47,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(isPncError(err) ? `Error ${err.code}: ${err.message}` : `Unexpected error: ${(err as Error).message}`);
+  console.error(
+    isPncError(err) ? `Error ${err.code}: ${err.message}` : `Unexpected error: ${(err as Error).message}`,
+  );
   process.exit(1);
 });

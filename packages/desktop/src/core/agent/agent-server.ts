@@ -49,12 +49,15 @@ function defaultUnexpectedError(method: string, error: unknown): void {
  */
 export async function startAgent(options: AgentOptions): Promise<Agent> {
   const token = options.token ?? randomBytes(32).toString('base64url');
-  if (!/^[A-Za-z0-9_-]{32,}$/.test(token)) throw new Error('The agent token must be at least 32 base64url characters.');
+  if (!/^[A-Za-z0-9_-]{32,}$/.test(token))
+    throw new Error('The agent token must be at least 32 base64url characters.');
   const rendererDir = path.resolve(options.rendererDir);
   try {
     await access(path.join(rendererDir, 'index.html'));
   } catch {
-    throw new Error(`The renderer is not built: ${path.join(rendererDir, 'index.html')} is missing (run "npx vite build" in packages/desktop).`);
+    throw new Error(
+      `The renderer is not built: ${path.join(rendererDir, 'index.html')} is missing (run "npx vite build" in packages/desktop).`,
+    );
   }
   const onUnexpectedError = options.onUnexpectedError ?? defaultUnexpectedError;
   const dispatch = createDispatcher(options.api, { onUnexpectedError });
@@ -68,7 +71,10 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
     const host = request.headers.host;
     if (!guard.hostAllowed(host, request.socket.localPort)) {
-      return fail(reply, { code: 'FORBIDDEN', message: 'This address does not name the Plug\'nConnect agent.' });
+      return fail(reply, {
+        code: 'FORBIDDEN',
+        message: "This address does not name the Plug'nConnect agent.",
+      });
     }
     if (!guard.originAllowed(request.headers.origin, host)) {
       return fail(reply, { code: 'FORBIDDEN', message: 'Requests from other web pages are refused.' });
@@ -77,18 +83,28 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
 
   app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
     const status = error.statusCode ?? 500;
-    if (status === 413) return fail(reply, { code: 'BODY_TOO_LARGE', message: `The request body exceeds ${BODY_LIMIT} bytes.` });
+    if (status === 413)
+      return fail(reply, {
+        code: 'BODY_TOO_LARGE',
+        message: `The request body exceeds ${BODY_LIMIT} bytes.`,
+      });
     // Fastify's own 4xx: unreadable JSON, unsupported content type…
-    if (status >= 400 && status < 500) return fail(reply, { code: 'VALIDATION_FAILED', message: error.message }, status);
+    if (status >= 400 && status < 500)
+      return fail(reply, { code: 'VALIDATION_FAILED', message: error.message }, status);
     onUnexpectedError(request.url, error);
     return fail(reply, { code: 'INTERNAL', message: 'Unexpected error' });
   });
 
-  app.setNotFoundHandler((request, reply) => fail(reply, { code: 'NOT_FOUND', message: `Nothing at ${request.method} ${request.url.split('?')[0]}` }));
+  app.setNotFoundHandler((request, reply) =>
+    fail(reply, { code: 'NOT_FOUND', message: `Nothing at ${request.method} ${request.url.split('?')[0]}` }),
+  );
 
   app.post<{ Params: { method: string } }>('/rpc/:method', async (request, reply) => {
     if (!guard.tokenValid(bearerToken(request.headers.authorization))) {
-      return fail(reply, { code: 'UNAUTHENTICATED', message: 'Missing or wrong agent token: open the address the agent printed.' });
+      return fail(reply, {
+        code: 'UNAUTHENTICATED',
+        message: 'Missing or wrong agent token: open the address the agent printed.',
+      });
     }
     const answer = await settle(dispatch, request.params.method, request.body);
     if (!answer.ok) return fail(reply, answer.error);
@@ -97,9 +113,15 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
 
   app.get<{ Querystring: { token?: unknown } }>('/events', (request, reply) => {
     // EventSource cannot send headers, hence the query parameter here and only here.
-    const given = typeof request.query.token === 'string' ? request.query.token : bearerToken(request.headers.authorization);
+    const given =
+      typeof request.query.token === 'string'
+        ? request.query.token
+        : bearerToken(request.headers.authorization);
     if (!guard.tokenValid(given)) {
-      return fail(reply, { code: 'UNAUTHENTICATED', message: 'Missing or wrong agent token: open the address the agent printed.' });
+      return fail(reply, {
+        code: 'UNAUTHENTICATED',
+        message: 'Missing or wrong agent token: open the address the agent printed.',
+      });
     }
     reply.hijack();
     const end = streamEvents(options.api, reply.raw, heartbeatMs);

@@ -18,8 +18,11 @@ export function createRequestGuard(token: string): RequestGuard {
   const expected = Buffer.from(token);
   return {
     hostAllowed: (host, port) =>
-      host !== undefined && port !== undefined && [`127.0.0.1:${port}`, `localhost:${port}`].includes(host.toLowerCase()),
-    originAllowed: (origin, host) => origin === undefined || (host !== undefined && origin.toLowerCase() === `http://${host.toLowerCase()}`),
+      host !== undefined &&
+      port !== undefined &&
+      [`127.0.0.1:${port}`, `localhost:${port}`].includes(host.toLowerCase()),
+    originAllowed: (origin, host) =>
+      origin === undefined || (host !== undefined && origin.toLowerCase() === `http://${host.toLowerCase()}`),
     tokenValid(candidate) {
       if (candidate === undefined) return false;
       const given = Buffer.from(candidate);

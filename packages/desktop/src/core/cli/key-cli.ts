@@ -88,10 +88,18 @@ async function login(args: string[]): Promise<number> {
   client.setToken(res.token);
   if (res.user.mustChangePassword) {
     const next = process.env.PNC_NEW_PASSWORD;
-    if (!next) throw new PncError('PASSWORD_CHANGE_REQUIRED', 'This is a one-time password: set PNC_NEW_PASSWORD to choose yours, or sign in once in the app.');
+    if (!next)
+      throw new PncError(
+        'PASSWORD_CHANGE_REQUIRED',
+        'This is a one-time password: set PNC_NEW_PASSWORD to choose yours, or sign in once in the app.',
+      );
     await client.changePassword(password, next);
   }
-  await createSessionStore(workstationHome()).save({ serverUrl: client.baseUrl, username: res.user.username, token: res.token });
+  await createSessionStore(workstationHome()).save({
+    serverUrl: client.baseUrl,
+    username: res.user.username,
+    token: res.token,
+  });
   console.log(`Signed in to ${client.baseUrl} as ${res.user.username} (${res.user.role}).`);
   return 0;
 }
@@ -130,17 +138,29 @@ async function check(args: string[]): Promise<number> {
   );
   if (result.eligible.length === 0) console.log('No update needed.');
   for (const u of result.eligible) {
-    const campaign = u.campaign ? ` [campaign ${u.campaign.code}${u.campaign.mandatory ? ', mandatory' : ''}]` : '';
-    console.log(`  ✔ ${u.packageId}  ${u.kind} ${u.version}  ${formatBytes(u.size)} in ${u.fileCount} files  ${u.reason}${campaign}`);
+    const campaign = u.campaign
+      ? ` [campaign ${u.campaign.code}${u.campaign.mandatory ? ', mandatory' : ''}]`
+      : '';
+    console.log(
+      `  ✔ ${u.packageId}  ${u.kind} ${u.version}  ${formatBytes(u.size)} in ${u.fileCount} files  ${u.reason}${campaign}`,
+    );
   }
-  for (const n of result.notEligible) console.log(`  ✘ ${n.packageId}  ${n.kind} ${n.version}  ${n.reason}${n.detail ? ` (${n.detail})` : ''}`);
+  for (const n of result.notEligible)
+    console.log(`  ✘ ${n.packageId}  ${n.kind} ${n.version}  ${n.reason}${n.detail ? ` (${n.detail})` : ''}`);
   return 0;
 }
 
 async function write(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { ...common, vin: { type: 'string' }, package: { type: 'string', multiple: true }, image: { type: 'string' }, size: { type: 'string' }, label: { type: 'string' } },
+    options: {
+      ...common,
+      vin: { type: 'string' },
+      package: { type: 'string', multiple: true },
+      image: { type: 'string' },
+      size: { type: 'string' },
+      label: { type: 'string' },
+    },
   });
   if (!values.vin) throw usage('--vin is required');
   if (!values.package?.length) throw usage('at least one --package is required');
@@ -168,7 +188,9 @@ async function write(args: string[]): Promise<number> {
   });
   if (values.json) console.log(JSON.stringify({ ok: true, image, ...result }, null, 2));
   else {
-    console.log(`Key ${result.keyId} written to ${image}: ${result.files} files, ${formatBytes(result.bytes)} in ${result.seconds.toFixed(1)} s, verified.`);
+    console.log(
+      `Key ${result.keyId} written to ${image}: ${result.files} files, ${formatBytes(result.bytes)} in ${result.seconds.toFixed(1)} s, verified.`,
+    );
   }
   return 0;
 }

@@ -6,7 +6,11 @@ import { apiRoutes, ServerInfo } from '@pnc/shared';
  */
 export async function confirmServer(baseUrl: string, signal: AbortSignal): Promise<ServerInfo | null> {
   try {
-    const res = await fetch(new URL(apiRoutes.info.path, baseUrl), { signal, redirect: 'manual', headers: { accept: 'application/json' } });
+    const res = await fetch(new URL(apiRoutes.info.path, baseUrl), {
+      signal,
+      redirect: 'manual',
+      headers: { accept: 'application/json' },
+    });
     if (res.status !== 200) {
       await res.body?.cancel();
       return null;

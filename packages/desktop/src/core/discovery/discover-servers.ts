@@ -57,7 +57,8 @@ export async function discoverServers(opts: DiscoverOptions): Promise<Discovered
     const info = await p;
     if (!info) return false;
     const seen = confirmed.get(url);
-    if (!seen || VIA_ORDER.indexOf(via) < VIA_ORDER.indexOf(seen.server.via)) confirmed.set(url, { server: { url, name: info.name, via }, info });
+    if (!seen || VIA_ORDER.indexOf(via) < VIA_ORDER.indexOf(seen.server.via))
+      confirmed.set(url, { server: { url, name: info.name, via }, info });
     return true;
   };
   /** The URLs of one answer are alternatives for one server: the first that confirms is kept. */
@@ -79,18 +80,27 @@ export async function discoverServers(opts: DiscoverOptions): Promise<Discovered
 
   for (const typed of opts.manual ?? []) candidate('manual')([typed]);
   const listeners: Array<Promise<void>> = [];
-  if (ways.has('broadcast')) listeners.push(udpProbe(opts.udpPort ?? DISCOVERY_UDP_PORT, stopListening.signal, candidate('broadcast')));
+  if (ways.has('broadcast'))
+    listeners.push(
+      udpProbe(opts.udpPort ?? DISCOVERY_UDP_PORT, stopListening.signal, candidate('broadcast')),
+    );
   if (ways.has('dns-sd')) listeners.push(browseDnsSd(stopListening.signal, candidate('dns-sd')));
   if (ways.has('dns-name')) {
     const name = opts.dnsName ?? DISCOVERY_DNS_NAME;
-    pending.push(resolves(name, deadline).then((ok) => ok && candidate('dns-name')([`http://${name}:${opts.dnsPort ?? 8080}`])));
+    pending.push(
+      resolves(name, deadline).then(
+        (ok) => ok && candidate('dns-name')([`http://${name}:${opts.dnsPort ?? 8080}`]),
+      ),
+    );
   }
 
-  // Answers arrive until the budget is nearly spent; the tail is left for the last confirmations.
-  const listenMs = Math.max(0, opts.timeoutMs - Math.min(500, opts.timeoutMs / 4));
-  await new Promise((r) => setTimeout(r, listenMs));
-  stopListening.abort();
-  await Promise.all(listeners);
+  if (listeners.length) {
+    // Answers arrive until the budget is nearly spent; the tail is left for the last confirmations.
+    const listenMs = Math.max(0, opts.timeoutMs - Math.min(500, opts.timeoutMs / 4));
+    await new Promise((r) => setTimeout(r, listenMs));
+    stopListening.abort();
+    await Promise.all(listeners);
+  }
   // Confirmations share the deadline signal, so this wait ends with the overall budget.
   for (let n = 0; n < pending.length; n++) await pending[n];
 

@@ -3,7 +3,9 @@ import { DNS_SD_SERVICE_TYPE } from '@pnc/shared';
 
 /** Candidate URLs of a DNS-SD answer: the address it came from first, then its IPv4 addresses. */
 function serviceUrls(s: Service): string[] {
-  const hosts = [s.referer?.address, ...(s.addresses ?? [])].filter((a): a is string => !!a && /^\d+\.\d+\.\d+\.\d+$/.test(a));
+  const hosts = [s.referer?.address, ...(s.addresses ?? [])].filter(
+    (a): a is string => !!a && /^\d+\.\d+\.\d+\.\d+$/.test(a),
+  );
   return [...new Set(hosts)].map((h) => `http://${h}:${s.port}`);
 }
 

@@ -24,7 +24,11 @@ export function probeTargets(): string[] {
  * Broadcasts the discovery probe on `port` and reports each answer's candidate URLs (the address
  * that answered first, then the URL the server suggests) until `signal` aborts.
  */
-export function udpProbe(port: number, signal: AbortSignal, onCandidate: (urls: string[]) => void): Promise<void> {
+export function udpProbe(
+  port: number,
+  signal: AbortSignal,
+  onCandidate: (urls: string[]) => void,
+): Promise<void> {
   return new Promise<void>((resolve) => {
     const socket = createSocket({ type: 'udp4' });
     const finish = () => {

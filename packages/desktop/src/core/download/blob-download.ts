@@ -39,16 +39,23 @@ export async function* downloadBlob(client: ServerClient, opts: BlobDownloadOpti
       let skip = status === 200 ? received : 0;
       if (total >= 0 && total !== size) {
         stream.destroy();
-        throw new PncError('LENGTH_MISMATCH', `The server has ${total} bytes for ${sha256.slice(0, 12)}…, the carmaker signed ${size}.`, {
-          sha256,
-          expected: size,
-          actual: total,
-        });
+        throw new PncError(
+          'LENGTH_MISMATCH',
+          `The server has ${total} bytes for ${sha256.slice(0, 12)}…, the carmaker signed ${size}.`,
+          {
+            sha256,
+            expected: size,
+            actual: total,
+          },
+        );
       }
       let idle: NodeJS.Timeout | undefined;
       const arm = () => {
         clearTimeout(idle);
-        idle = setTimeout(() => stream.destroy(new PncError('TIMEOUT', `No data from the server for ${idleMs / 1000} s.`)), idleMs);
+        idle = setTimeout(
+          () => stream.destroy(new PncError('TIMEOUT', `No data from the server for ${idleMs / 1000} s.`)),
+          idleMs,
+        );
       };
       arm();
       try {
@@ -61,10 +68,14 @@ export async function* downloadBlob(client: ServerClient, opts: BlobDownloadOpti
             if (chunk.length === 0) continue;
           }
           if (received + chunk.length > size) {
-            throw new PncError('LENGTH_MISMATCH', `The server sent more bytes than the carmaker signed for ${sha256.slice(0, 12)}….`, {
-              sha256,
-              expected: size,
-            });
+            throw new PncError(
+              'LENGTH_MISMATCH',
+              `The server sent more bytes than the carmaker signed for ${sha256.slice(0, 12)}….`,
+              {
+                sha256,
+                expected: size,
+              },
+            );
           }
           received += chunk.length;
           hash.update(chunk);
@@ -75,22 +86,36 @@ export async function* downloadBlob(client: ServerClient, opts: BlobDownloadOpti
         clearTimeout(idle);
         stream.destroy();
       }
-      if (received < size) throw new PncError('DOWNLOAD_FAILED', `The connection closed after ${received} of ${size} bytes.`);
+      if (received < size)
+        throw new PncError('DOWNLOAD_FAILED', `The connection closed after ${received} of ${size} bytes.`);
     } catch (e) {
       const err = e instanceof PncError ? e : new PncError('DOWNLOAD_FAILED', (e as Error).message);
-      const permanent = err.code === 'LENGTH_MISMATCH' || err.code === 'NOT_FOUND' || err.code === 'UNAUTHENTICATED' || signal?.aborted;
-      if (permanent || attempt >= retries) throw signal?.aborted ? new PncError('WRITE_CANCELLED', 'Cancelled.') : err;
+      const permanent =
+        err.code === 'LENGTH_MISMATCH' ||
+        err.code === 'NOT_FOUND' ||
+        err.code === 'UNAUTHENTICATED' ||
+        signal?.aborted;
+      if (permanent || attempt >= retries)
+        throw signal?.aborted ? new PncError('WRITE_CANCELLED', 'Cancelled.') : err;
       attempt++;
       opts.onResume?.({ attempt, offset: received, error: err.message });
-      await sleep(Math.min(RETRY_BASE_MS * 2 ** (attempt - 1), 10_000), undefined, signal ? { signal } : {}).catch(() => undefined);
+      await sleep(
+        Math.min(RETRY_BASE_MS * 2 ** (attempt - 1), 10_000),
+        undefined,
+        signal ? { signal } : {},
+      ).catch(() => undefined);
     }
   }
   const actual = hash.digest('hex');
   if (actual !== sha256) {
-    throw new PncError('HASH_MISMATCH', `The file ${sha256.slice(0, 12)}… from the server does not match the carmaker's signature.`, {
-      expected: sha256,
-      actual,
-    });
+    throw new PncError(
+      'HASH_MISMATCH',
+      `The file ${sha256.slice(0, 12)}… from the server does not match the carmaker's signature.`,
+      {
+        expected: sha256,
+        actual,
+      },
+    );
   }
   if (held) yield held;
 }

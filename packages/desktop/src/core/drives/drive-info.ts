@@ -14,6 +14,7 @@ export const DriveRefusalCode = z.enum([
   'not-removable',
   'virtual',
   'too-small',
+  'not-fat32', // mounted mode: the key's file system is not FAT32
 ]);
 export type DriveRefusalCode = z.infer<typeof DriveRefusalCode>;
 
@@ -46,6 +47,6 @@ export const DriveInfo = z.object({
   usbSpeed: UsbSpeed,
   /** True when the key step may offer it; otherwise `refusal` says why. */
   offered: z.boolean(),
-  refusal: DriveRefusal.optional(),
+  refusal: DriveRefusal.nullable(),
 });
 export type DriveInfo = z.infer<typeof DriveInfo>;

@@ -30,7 +30,12 @@ export interface GuardOptions {
   drives?: readonly DriveInfo[];
 }
 
-export type CheckedTarget = { kind: 'device'; path: string; size: number } | { kind: 'image'; path: string };
+/** What the guards accepted; `size` is the device's own, or the image's volume size. */
+export interface CheckedTarget {
+  kind: 'device' | 'image';
+  path: string;
+  size: number;
+}
 
 const LOOP_DEVICE = /^\/dev\/loop\d+$/;
 
@@ -40,9 +45,14 @@ const LOOP_DEVICE = /^\/dev\/loop\d+$/;
  * disks, anything mounted or in use, read-only or too small devices, partitions, and paths that
  * are neither devices nor files. Every rule is enforced here, whatever the UI showed.
  */
-export async function assertWritableTarget(target: KeyTarget, opts: GuardOptions = {}): Promise<CheckedTarget> {
+export async function assertWritableTarget(
+  target: KeyTarget,
+  opts: GuardOptions = {},
+): Promise<CheckedTarget> {
   if (!Number.isSafeInteger(target.volumeBytes) || target.volumeBytes <= 0) {
-    throw new PncError('VALIDATION_FAILED', `Volume size ${target.volumeBytes} is not a byte count.`, { volumeBytes: target.volumeBytes });
+    throw new PncError('VALIDATION_FAILED', `Volume size ${target.volumeBytes} is not a byte count.`, {
+      volumeBytes: target.volumeBytes,
+    });
   }
   if ((target.device === undefined) === (target.image === undefined)) {
     throw new PncError('VALIDATION_FAILED', 'Give either a device or an image file to write the key to.');
@@ -50,10 +60,11 @@ export async function assertWritableTarget(target: KeyTarget, opts: GuardOptions
   if (target.image !== undefined) {
     const path = resolve(target.image);
     // A loop device named as an image is still a device: it gets the device guards.
-    if (process.platform === 'linux' && LOOP_DEVICE.test(path)) return checkDevice(path, target.volumeBytes, opts);
+    if (process.platform === 'linux' && LOOP_DEVICE.test(path))
+      return checkDevice(path, target.volumeBytes, opts);
     const problems = await imageProblems(path);
     if (problems.length > 0) throw refused(path, problems);
-    return { kind: 'image', path };
+    return { kind: 'image', path, size: target.volumeBytes };
   }
   return checkDevice(target.device!, target.volumeBytes, opts);
 }
@@ -61,7 +72,12 @@ export async function assertWritableTarget(target: KeyTarget, opts: GuardOptions
 /** The refusal for the first (most serious) problem, listing them all. */
 function refused(target: string, problems: DriveRefusal[], details: Record<string, unknown> = {}): PncError {
   const first = problems[0]!;
-  return new PncError('DRIVE_REFUSED', first.reason, { reason: first.code, reasons: problems, target, ...details });
+  return new PncError('DRIVE_REFUSED', first.reason, {
+    reason: first.code,
+    reasons: problems,
+    target,
+    ...details,
+  });
 }
 
 function missing(size: number, volumeBytes: number): Record<string, unknown> {
@@ -79,7 +95,10 @@ async function checkDevice(device: string, volumeBytes: number, opts: GuardOptio
   if (process.platform !== 'linux') return checkListedDevice(device, volumeBytes, opts);
   const path = resolve(device);
   const st = await stat(path).catch(() => null);
-  if (!st) throw refused(path, [{ code: 'not-found', reason: `${path} does not exist: the key may have been unplugged.` }]);
+  if (!st)
+    throw refused(path, [
+      { code: 'not-found', reason: `${path} does not exist: the key may have been unplugged.` },
+    ]);
   if (st.isFile()) {
     // An existing file given as a device is written in place, at its own size.
     const problems = await imageProblems(path);
@@ -88,7 +107,9 @@ async function checkDevice(device: string, volumeBytes: number, opts: GuardOptio
     return { kind: 'device', path, size: st.size };
   }
   if (!st.isBlockDevice()) {
-    throw refused(path, [{ code: 'not-a-device', reason: `${path} is neither a disk nor a file: choose the USB key itself.` }]);
+    throw refused(path, [
+      { code: 'not-a-device', reason: `${path} is neither a disk nor a file: choose the USB key itself.` },
+    ]);
   }
   const { problems, size } = await linuxDeviceProblems(path, volumeBytes, opts);
   if (problems.length > 0) throw refused(path, problems, missing(size, volumeBytes));
@@ -102,7 +123,11 @@ async function linuxDeviceProblems(
 ): Promise<{ problems: DriveRefusal[]; size: number }> {
   const name = await kernelName(path);
   const facts = await blockFacts(name);
-  if (!facts) return { problems: [{ code: 'not-a-device', reason: `${path} is not a disk the system knows.` }], size: 0 };
+  if (!facts)
+    return {
+      problems: [{ code: 'not-a-device', reason: `${path} is not a disk the system knows.` }],
+      size: 0,
+    };
   if (facts.partitionOf) {
     return {
       problems: [
@@ -116,14 +141,24 @@ async function linuxDeviceProblems(
   }
   const problems: DriveRefusal[] = [];
   const mounts = await readMounts();
-  const [systemDisks, numbers, loops] = await Promise.all([linuxSystemDisks(mounts), deviceNumbers(), attachedLoops()]);
+  const [systemDisks, numbers, loops] = await Promise.all([
+    linuxSystemDisks(mounts),
+    deviceNumbers(),
+    attachedLoops(),
+  ]);
   if (systemDisks.has(name)) {
-    problems.push({ code: 'system', reason: `${path} holds this computer's operating system or this app's data.` });
+    problems.push({
+      code: 'system',
+      reason: `${path} holds this computer's operating system or this app's data.`,
+    });
   }
   const mounted = mountsOf(facts, mounts, numbers);
   const systemMount = mounted.find((m) => isSystemMountPoint(m.mountPoint));
   if (systemMount) {
-    problems.push({ code: 'system', reason: `${path} is mounted at ${systemMount.mountPoint}, which belongs to this computer's system.` });
+    problems.push({
+      code: 'system',
+      reason: `${path} is mounted at ${systemMount.mountPoint}, which belongs to this computer's system.`,
+    });
   } else if (mounted.length > 0) {
     problems.push({
       code: 'mounted',
@@ -131,24 +166,35 @@ async function linuxDeviceProblems(
     });
   }
   if (facts.holders.length > 0) {
-    problems.push({ code: 'in-use', reason: `${path} is in use by /dev/${facts.holders.join(', /dev/')} (RAID, LVM or encryption).` });
+    problems.push({
+      code: 'in-use',
+      reason: `${path} is in use by /dev/${facts.holders.join(', /dev/')} (RAID, LVM or encryption).`,
+    });
   }
   for (const loop of loops) {
     if (loop.name !== name && (await backedBy(loop.backing, name, mounts))) {
-      problems.push({ code: 'in-use', reason: `${path} holds the backing file of /dev/${loop.name}: detach it first.` });
+      problems.push({
+        code: 'in-use',
+        reason: `${path} holds the backing file of /dev/${loop.name}: detach it first.`,
+      });
     }
   }
-  if (facts.readOnly) problems.push({ code: 'read-only', reason: `${path} is read-only (check the key's lock switch).` });
+  if (facts.readOnly)
+    problems.push({ code: 'read-only', reason: `${path} is read-only (check the key's lock switch).` });
 
   if (facts.loopBacking !== null || /^loop\d+$/.test(name)) {
     problems.push(...(await loopProblems(path, facts.loopBacking, volumeBytes, opts)));
   } else {
     const listed = await findListed(path, opts);
     if (!listed) {
-      problems.push({ code: 'unknown-device', reason: `${path} is not a disk this computer lists: choose a USB key from the list.` });
+      problems.push({
+        code: 'unknown-device',
+        reason: `${path} is not a disk this computer lists: choose a USB key from the list.`,
+      });
     } else {
       const refusal = driveRefusal(listed);
-      if (refusal && refusal.code !== 'too-small' && !problems.some((p) => p.code === refusal.code)) problems.push(refusal);
+      if (refusal && refusal.code !== 'too-small' && !problems.some((p) => p.code === refusal.code))
+        problems.push(refusal);
     }
   }
   if (facts.sizeBytes < volumeBytes) problems.push(tooSmall(path, facts.sizeBytes, volumeBytes));
@@ -171,7 +217,12 @@ async function loopProblems(
       .map((p) => ({ code: p.code, reason: `${path} writes through to ${backing}: ${p.reason}` }));
   }
   return protectedFolders().some((f) => isInsidePath(backing, f))
-    ? [{ code: 'protected-path', reason: `${path} is backed by ${backing}, inside a folder of the system or of this app.` }]
+    ? [
+        {
+          code: 'protected-path',
+          reason: `${path} is backed by ${backing}, inside a folder of the system or of this app.`,
+        },
+      ]
     : [];
 }
 
@@ -195,15 +246,33 @@ async function findListed(path: string, opts: GuardOptions): Promise<DriveInfo |
 }
 
 /** Windows and macOS: only disks drivelist lists, whole, with drivelist's own flags. */
-async function checkListedDevice(device: string, volumeBytes: number, opts: GuardOptions): Promise<CheckedTarget> {
+async function checkListedDevice(
+  device: string,
+  volumeBytes: number,
+  opts: GuardOptions,
+): Promise<CheckedTarget> {
   const partition =
-    process.platform === 'darwin' ? /^\/dev\/r?disk\d+s\d+$/.exec(device) : /^\\\\\.\\PhysicalDrive\d+$/i.test(device) ? null : [device];
+    process.platform === 'darwin'
+      ? /^\/dev\/r?disk\d+s\d+$/.exec(device)
+      : /^\\\\\.\\PhysicalDrive\d+$/i.test(device)
+        ? null
+        : [device];
   if (partition) {
-    throw refused(device, [{ code: 'partition', reason: `${device} is a partition or a volume: a key is written whole, choose the disk itself.` }]);
+    throw refused(device, [
+      {
+        code: 'partition',
+        reason: `${device} is a partition or a volume: a key is written whole, choose the disk itself.`,
+      },
+    ]);
   }
   const listed = (opts.drives ?? (await listDrives())).find((d) => d.id === device || d.device === device);
   if (!listed) {
-    throw refused(device, [{ code: 'unknown-device', reason: `${device} is not a disk this computer lists: the key may have been unplugged.` }]);
+    throw refused(device, [
+      {
+        code: 'unknown-device',
+        reason: `${device} is not a disk this computer lists: the key may have been unplugged.`,
+      },
+    ]);
   }
   const problems: DriveRefusal[] = [];
   const refusal = driveRefusal(listed);
@@ -227,7 +296,10 @@ async function imageProblems(path: string): Promise<DriveRefusal[]> {
   }
   const problems: DriveRefusal[] = [];
   if (protectedFolders().some((f) => isInsidePath(real, f))) {
-    problems.push({ code: 'protected-path', reason: `${path} is inside a folder of the system or of this app: choose another place for the image.` });
+    problems.push({
+      code: 'protected-path',
+      reason: `${path} is inside a folder of the system or of this app: choose another place for the image.`,
+    });
   }
   const st = await stat(real).catch(() => null);
   if (st && !st.isFile()) {
@@ -237,7 +309,11 @@ async function imageProblems(path: string): Promise<DriveRefusal[]> {
   if (st && process.platform === 'linux') {
     for (const loop of await attachedLoops()) {
       const backing = await realpath(loop.backing).catch(() => loop.backing);
-      if (backing === real) problems.push({ code: 'in-use', reason: `${path} is attached as /dev/${loop.name}: detach it first.` });
+      if (backing === real)
+        problems.push({
+          code: 'in-use',
+          reason: `${path} is attached as /dev/${loop.name}: detach it first.`,
+        });
     }
   }
   return problems;

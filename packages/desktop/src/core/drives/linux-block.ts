@@ -69,9 +69,21 @@ async function listSys(name: string, dir: string): Promise<string[]> {
   }
 }
 
-/** The kernel name (`sdb`, `loop3`, `nvme0n1p2`) of a device path, following /dev/disk/by-* links. */
+/** `major:minor` of a device number as glibc encodes it in `st_rdev`. */
+function majorMinor(rdev: number): string {
+  const major = ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
+  const minor = (rdev & 0xff) | ((rdev >>> 12) & 0xfff00);
+  return `${major}:${minor}`;
+}
+
+/**
+ * The kernel name (`sdb`, `loop3`, `nvme0n1p2`) of a device node, by its device number: a node's
+ * own name proves nothing (by-id links, nodes made elsewhere with mknod).
+ */
 export async function kernelName(devicePath: string): Promise<string> {
-  return basename(await realpath(devicePath));
+  const st = await stat(devicePath);
+  if (!st.isBlockDevice()) return basename(await realpath(devicePath));
+  return basename(await realpath(`/sys/dev/block/${majorMinor(st.rdev)}`));
 }
 
 export interface BlockFacts {
@@ -101,7 +113,8 @@ export async function blockFacts(name: string): Promise<BlockFacts | null> {
   const isPartition = (await readSys(name, 'partition')) !== null;
   const entries = await listSys(name, '.');
   const partitions: string[] = [];
-  for (const e of entries) if (e.startsWith(name) && (await readSys(`${name}/${e}`, 'partition')) !== null) partitions.push(e);
+  for (const e of entries)
+    if (e.startsWith(name) && (await readSys(`${name}/${e}`, 'partition')) !== null) partitions.push(e);
   return {
     name,
     partitionOf: isPartition ? basename(dirname(sysPath)) : null,
@@ -111,8 +124,8 @@ export async function blockFacts(name: string): Promise<BlockFacts | null> {
     removable: (await readSys(name, 'removable')) === '1',
     readOnly: (await readSys(name, 'ro')) === '1',
     // /sys reports 512-byte sectors whatever the device's own sector size.
-    sizeBytes: Number(await readSys(name, 'size') ?? 0) * 512,
-    loopBacking: /^loop\d+$/.test(name) ? (await readSys(name, 'loop/backing_file')) : null,
+    sizeBytes: Number((await readSys(name, 'size')) ?? 0) * 512,
+    loopBacking: /^loop\d+$/.test(name) ? await readSys(name, 'loop/backing_file') : null,
   };
 }
 
@@ -135,7 +148,11 @@ async function mountDevice(m: MountEntry): Promise<string | null> {
  * device-mapper/md to the real disks, and from a loop device to the disks under its backing file
  * (a live system often runs from a loop over a file on the USB stick).
  */
-export async function disksUnderPath(path: string, mounts: readonly MountEntry[], seen = new Set<string>()): Promise<Set<string>> {
+export async function disksUnderPath(
+  path: string,
+  mounts: readonly MountEntry[],
+  seen = new Set<string>(),
+): Promise<Set<string>> {
   const disks = new Set<string>();
   let real: string;
   try {
@@ -149,7 +166,11 @@ export async function disksUnderPath(path: string, mounts: readonly MountEntry[]
   return disks;
 }
 
-export async function wholeDisks(name: string, mounts: readonly MountEntry[], seen = new Set<string>()): Promise<Set<string>> {
+export async function wholeDisks(
+  name: string,
+  mounts: readonly MountEntry[],
+  seen = new Set<string>(),
+): Promise<Set<string>> {
   const out = new Set<string>();
   if (seen.has(name)) return out;
   seen.add(name);
@@ -179,7 +200,11 @@ export async function isBlockDevice(path: string): Promise<boolean> {
 }
 
 /** Mount points of a disk and of its partitions. */
-export function mountsOf(facts: BlockFacts, mounts: readonly MountEntry[], devNames: ReadonlyMap<string, string>): MountEntry[] {
+export function mountsOf(
+  facts: BlockFacts,
+  mounts: readonly MountEntry[],
+  devNames: ReadonlyMap<string, string>,
+): MountEntry[] {
   const names = new Set([facts.name, ...facts.partitions]);
   return mounts.filter((m) => {
     const dev = devNames.get(m.majMin);

@@ -2,7 +2,15 @@ import type { Drive } from 'drivelist';
 import { FAT32_MIN_VOLUME_BYTES } from '../fat32/index.js';
 import { formatBytes } from '../util/size.js';
 import type { DriveInfo, DriveRefusal, UsbSpeed } from './drive-info.js';
-import { blockFacts, deviceNumbers, kernelName, mountsOf, readMounts, usbFacts, type UsbFacts } from './linux-block.js';
+import {
+  blockFacts,
+  deviceNumbers,
+  kernelName,
+  mountsOf,
+  readMounts,
+  usbFacts,
+  type UsbFacts,
+} from './linux-block.js';
 import { linuxSystemDisks } from './system-disks.js';
 import { isSystemMountPoint } from './system-paths.js';
 import { linkSpeed, usbDevices } from './usb-link.js';
@@ -29,7 +37,11 @@ export async function listDrives(): Promise<DriveInfo[]> {
 
 async function linuxFacts(drives: Drive[]): Promise<DriveFacts[]> {
   const mounts = await readMounts();
-  const [systemDisks, numbers, devices] = await Promise.all([linuxSystemDisks(mounts), deviceNumbers(), usbDevices()]);
+  const [systemDisks, numbers, devices] = await Promise.all([
+    linuxSystemDisks(mounts),
+    deviceNumbers(),
+    usbDevices(),
+  ]);
   return Promise.all(
     drives.map(async (d): Promise<DriveFacts> => {
       let name: string;
@@ -58,7 +70,8 @@ export function toDriveInfo(d: Drive, facts: DriveFacts): DriveInfo {
   const isUSB = d.isUSB === true || d.isUAS === true || /^(USB|UAS)$/i.test(d.busType) || facts.usb !== null;
   const isUASP = d.isUAS === true || facts.usb?.driver === 'uas';
   const mountpoints = [...new Set([...d.mountpoints.map((m) => m.path), ...facts.extraMountpoints])];
-  const isSystem = facts.backsSystem || mountpoints.some((m) => isSystemMountPoint(m)) || (d.isSystem && !isUSB);
+  const isSystem =
+    facts.backsSystem || mountpoints.some((m) => isSystemMountPoint(m)) || (d.isSystem && !isUSB);
   const info: DriveInfo = {
     id: d.device,
     device: d.raw,
@@ -75,6 +88,7 @@ export function toDriveInfo(d: Drive, facts: DriveFacts): DriveInfo {
     isVirtual: d.isVirtual === true,
     usbSpeed: isUSB ? facts.usbSpeed : 'unknown',
     offered: true,
+    refusal: null,
   };
   const refusal = driveRefusal(info);
   return refusal ? { ...info, offered: false, refusal } : info;
@@ -85,11 +99,16 @@ export function driveRefusal(d: DriveInfo): DriveRefusal | null {
   if (d.isSystem) {
     const systemMount = d.mountpoints.find((m) => isSystemMountPoint(m));
     const where = systemMount ? ` (it is mounted at ${systemMount})` : '';
-    return { code: 'system', reason: `${d.id} holds this computer's operating system or this app's data${where}.` };
+    return {
+      code: 'system',
+      reason: `${d.id} holds this computer's operating system or this app's data${where}.`,
+    };
   }
   if (d.isVirtual) return { code: 'virtual', reason: `${d.id} is a virtual disk, not a USB key.` };
-  if (!d.isRemovable && !d.isUSB) return { code: 'not-removable', reason: `${d.id} is a fixed internal disk, not a USB key.` };
-  if (d.isReadOnly) return { code: 'read-only', reason: `${d.id} is read-only (check the key's lock switch).` };
+  if (!d.isRemovable && !d.isUSB)
+    return { code: 'not-removable', reason: `${d.id} is a fixed internal disk, not a USB key.` };
+  if (d.isReadOnly)
+    return { code: 'read-only', reason: `${d.id} is read-only (check the key's lock switch).` };
   if (d.size < FAT32_MIN_VOLUME_BYTES) {
     return {
       code: 'too-small',

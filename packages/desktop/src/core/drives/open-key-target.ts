@@ -4,5 +4,7 @@ import { assertWritableTarget, type GuardOptions, type KeyTarget } from './guard
 /** Runs every safety guard, then opens the key (a whole device at its own size, or a fresh sparse image). */
 export async function openKeyTarget(target: KeyTarget, opts: GuardOptions = {}): Promise<BlockTarget> {
   const checked = await assertWritableTarget(target, opts);
-  return checked.kind === 'image' ? openImageTarget(checked.path, target.volumeBytes) : openDeviceTarget(checked.path, checked.size);
+  return checked.kind === 'image'
+    ? openImageTarget(checked.path, target.volumeBytes)
+    : openDeviceTarget(checked.path, checked.size);
 }

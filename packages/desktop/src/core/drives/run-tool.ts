@@ -13,7 +13,12 @@ export function runTool(cmd: string, args: readonly string[], timeoutMs = 60_000
     execFile(cmd, args, { timeout: timeoutMs, windowsHide: true }, (error, stdout, stderr) => {
       const output = `${stderr}${stdout}`.trim();
       if (!error) resolve({ ok: true, missing: false, output });
-      else resolve({ ok: false, missing: (error as NodeJS.ErrnoException).code === 'ENOENT', output: output || error.message });
+      else
+        resolve({
+          ok: false,
+          missing: (error as NodeJS.ErrnoException).code === 'ENOENT',
+          output: output || error.message,
+        });
     });
   });
 }

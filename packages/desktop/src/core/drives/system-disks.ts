@@ -1,4 +1,11 @@
-import { disksUnderPath, isBlockDevice, kernelName, swapAreas, wholeDisks, type MountEntry } from './linux-block.js';
+import {
+  disksUnderPath,
+  isBlockDevice,
+  kernelName,
+  swapAreas,
+  wholeDisks,
+  type MountEntry,
+} from './linux-block.js';
 import { vitalPaths } from './system-paths.js';
 
 /**
@@ -9,7 +16,9 @@ import { vitalPaths } from './system-paths.js';
 export async function linuxSystemDisks(mounts: readonly MountEntry[]): Promise<Set<string>> {
   const disks = new Set<string>();
   for (const p of [...vitalPaths(), ...(await swapAreas())]) {
-    const found = (await isBlockDevice(p)) ? await wholeDisks(await kernelName(p), mounts) : await disksUnderPath(p, mounts);
+    const found = (await isBlockDevice(p))
+      ? await wholeDisks(await kernelName(p), mounts)
+      : await disksUnderPath(p, mounts);
     for (const d of found) disks.add(d);
   }
   return disks;

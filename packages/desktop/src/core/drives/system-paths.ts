@@ -25,9 +25,29 @@ export function systemMountPoints(): string[] {
     case 'win32':
       return [`${process.env.SystemDrive ?? 'C:'}\\`];
     case 'darwin':
-      return ['/', '/System/Volumes/Data', '/System/Volumes/VM', '/System/Volumes/Preboot', '/System/Volumes/Update', '/private/var/vm'];
+      return [
+        '/',
+        '/System/Volumes/Data',
+        '/System/Volumes/VM',
+        '/System/Volumes/Preboot',
+        '/System/Volumes/Update',
+        '/private/var/vm',
+      ];
     default:
-      return ['/', '/boot', '/boot/efi', '/efi', '/usr', '/var', '/home', '/etc', '/opt', '/srv', '/root', '[SWAP]'];
+      return [
+        '/',
+        '/boot',
+        '/boot/efi',
+        '/efi',
+        '/usr',
+        '/var',
+        '/home',
+        '/etc',
+        '/opt',
+        '/srv',
+        '/root',
+        '[SWAP]',
+      ];
   }
 }
 
@@ -59,8 +79,33 @@ export function protectedFolders(): string[] {
     case 'win32':
       return [...env('SystemRoot'), ...env('ProgramFiles'), ...env('ProgramFiles(x86)'), ...own];
     case 'darwin':
-      return ['/System', '/Library', '/bin', '/sbin', '/usr', '/dev', '/private/etc', '/private/var/db', ...own];
+      return [
+        '/System',
+        '/Library',
+        '/bin',
+        '/sbin',
+        '/usr',
+        '/dev',
+        '/private/etc',
+        '/private/var/db',
+        ...own,
+      ];
     default:
-      return ['/bin', '/boot', '/dev', '/etc', '/lib', '/lib32', '/lib64', '/libx32', '/proc', '/sbin', '/sys', '/usr', '/var/lib', ...own];
+      return [
+        '/bin',
+        '/boot',
+        '/dev',
+        '/etc',
+        '/lib',
+        '/lib32',
+        '/lib64',
+        '/libx32',
+        '/proc',
+        '/sbin',
+        '/sys',
+        '/usr',
+        '/var/lib',
+        ...own,
+      ];
   }
 }

@@ -1,7 +1,8 @@
+import type * as usbModule from 'usb';
 import type { UsbSpeed } from './drive-info.js';
 import type { UsbFacts } from './linux-block.js';
 
-type UsbModule = typeof import('usb');
+type UsbModule = typeof usbModule;
 
 let loading: Promise<UsbModule | null> | undefined;
 

@@ -24,7 +24,10 @@ export interface WatchDrivesOptions {
  * Calls `onChange` with the drive list now and whenever it changes. Returns `stop`, after which
  * nothing is called and nothing keeps the process alive.
  */
-export function watchDrives(onChange: (drives: DriveInfo[]) => void, opts: WatchDrivesOptions = {}): () => void {
+export function watchDrives(
+  onChange: (drives: DriveInfo[]) => void,
+  opts: WatchDrivesOptions = {},
+): () => void {
   const list = opts.list ?? listDrives;
   const debounceMs = opts.debounceMs ?? 800;
   let stopped = false;

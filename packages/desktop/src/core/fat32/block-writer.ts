@@ -2,15 +2,20 @@ import { isPncError, PncError } from '@pnc/shared';
 import type { BlockTarget } from './targets.js';
 
 export function writeCancelled(): PncError {
-  return new PncError('WRITE_CANCELLED', 'Writing the key was cancelled; the key is incomplete and must be written again.');
+  return new PncError(
+    'WRITE_CANCELLED',
+    'Writing the key was cancelled; the key is incomplete and must be written again.',
+  );
 }
 
-export function writeFailed(e: unknown, position: number): PncError {
+/** A failed write (at `position`) or flush (null) of the target, in words a technician can act on. */
+export function writeFailed(e: unknown, position: number | null): PncError {
   if (isPncError(e)) return e;
   const err = e as NodeJS.ErrnoException;
+  const what = position === null ? 'Flushing the key' : `Writing to the key at byte ${position}`;
   return new PncError(
     'WRITE_FAILED',
-    `Writing to the key failed at byte ${position} (${err.message}). The key may be faulty or was unplugged: try another key or port.`,
+    `${what} failed (${err.message}). The key may be faulty or was unplugged: try another key or port.`,
     { position, cause: err.code ?? err.message },
   );
 }
@@ -19,8 +24,8 @@ export function writeFailed(e: unknown, position: number): PncError {
  * Lays bytes down in one forward pass, gathered into blocks aligned on `blockBytes` so the
  * device only ever sees large aligned writes. Two buffers: one is filled while the other is
  * being written, and filling waits for that write, which gives the source backpressure.
- * On a `zeroed` target (a fresh sparse image), zeros that would start a block are skipped
- * rather than written, so the free parts of a huge image stay holes.
+ * On a `zeroed` target (a fresh sparse image), zeros with nothing pending before them in
+ * their block are skipped rather than written, so the free parts of a huge image stay holes.
  */
 export class BlockWriter {
   private spare: Buffer;
@@ -47,7 +52,7 @@ export class BlockWriter {
   }
 
   async put(data: Uint8Array): Promise<void> {
-    for (let off = 0; off < data.length; ) {
+    for (let off = 0; off < data.length;) {
       const n = Math.min(data.length - off, this.blockBytes - this.fillEnd);
       this.block.set(data.subarray(off, off + n), this.fillEnd);
       this.fillEnd += n;
@@ -57,7 +62,7 @@ export class BlockWriter {
   }
 
   async zeros(count: number): Promise<void> {
-    for (let left = count; left > 0; ) {
+    for (let left = count; left > 0;) {
       const n = Math.min(left, this.blockBytes - this.fillEnd);
       if (this.target.zeroed && this.fillStart === this.fillEnd) {
         this.fillStart = this.fillEnd += n;
@@ -86,9 +91,11 @@ export class BlockWriter {
       if (this.signal?.aborted) throw writeCancelled();
       await this.inFlight;
       const position = this.blockStart + this.fillStart;
-      const pending = this.target.write(this.block.subarray(this.fillStart, this.fillEnd), position).catch((e: unknown) => {
-        throw writeFailed(e, position);
-      });
+      const pending = this.target
+        .write(this.block.subarray(this.fillStart, this.fillEnd), position)
+        .catch((e: unknown) => {
+          throw writeFailed(e, position);
+        });
       // Observed when awaited next; marked handled now so a failure never goes "unhandled" meanwhile.
       pending.catch(() => undefined);
       this.inFlight = pending;

@@ -35,7 +35,9 @@ export function entrySlots(longName: string | null): number {
 function fatTimestamp(t: Date): { date: number; time: number; tenths: number } {
   const year = t.getFullYear();
   if (year < 1980) return { date: (1 << 5) | 1, time: 0, tenths: 0 };
-  if (year > 2107) return { date: (127 << 9) | (12 << 5) | 31, time: (23 << 11) | (59 << 5) | 29, tenths: 199 };
+  if (year > 2107) {
+    return { date: (127 << 9) | (12 << 5) | 31, time: (23 << 11) | (59 << 5) | 29, tenths: 199 };
+  }
   return {
     date: ((year - 1980) << 9) | ((t.getMonth() + 1) << 5) | t.getDate(),
     time: (t.getHours() << 11) | (t.getMinutes() << 5) | (t.getSeconds() >> 1),

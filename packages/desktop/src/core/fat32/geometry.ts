@@ -6,12 +6,15 @@ const GIB = 1024 * MIB;
 /** The partition starts at 1 MiB (LBA 2048), as every modern partitioner aligns it. */
 export const PARTITION_START_LBA = 2048;
 /** Below this many clusters a volume is FAT16 by definition (Microsoft's FAT spec). */
-export const FAT32_MIN_CLUSTERS = 65_525;
+const FAT32_MIN_CLUSTERS = 65_525;
 /** MBR sector numbers are 32-bit: the partition must end before sector 2^32 (2 TiB). */
 const MBR_MAX_SECTORS = 2 ** 32;
 const MIN_RESERVED_SECTORS = 32;
 const ALIGN_SECTORS = MIB / SECTOR_BYTES;
-/** The smallest device that yields a FAT32 volume: 1 MiB before the partition, 1 MiB of reserved+FATs, minimum clusters of 4 KiB. */
+/**
+ * The smallest device that yields a FAT32 volume: 1 MiB before the partition, 1 MiB of
+ * reserved sectors and FATs, then the minimum number of 4 KiB clusters.
+ */
 export const FAT32_MIN_VOLUME_BYTES = 2 * MIB + FAT32_MIN_CLUSTERS * 4096;
 
 export interface Geometry {
@@ -37,14 +40,20 @@ function sectorsPerClusterFor(partitionBytes: number): number {
  * get a partition of the largest MBR size (the rest stays unused); too small ones are refused.
  */
 export function computeGeometry(volumeBytes: number): Geometry {
-  if (!Number.isSafeInteger(volumeBytes) || volumeBytes < FAT32_MIN_VOLUME_BYTES) {
+  if (!Number.isSafeInteger(volumeBytes) || volumeBytes < 0) {
+    throw new PncError('VALIDATION_FAILED', `Volume size ${volumeBytes} is not a byte count.`, {
+      volumeBytes,
+    });
+  }
+  if (volumeBytes < FAT32_MIN_VOLUME_BYTES) {
     throw new PncError(
       'FAT32_VOLUME_SIZE_UNSUPPORTED',
       `A ${describeBytes(volumeBytes)} key is too small for FAT32, which needs at least ${FAT32_MIN_VOLUME_BYTES} bytes (${describeBytes(FAT32_MIN_VOLUME_BYTES)}). Use a bigger key.`,
       { volumeBytes, minBytes: FAT32_MIN_VOLUME_BYTES },
     );
   }
-  const partitionSectors = Math.min(Math.floor(volumeBytes / SECTOR_BYTES), MBR_MAX_SECTORS) - PARTITION_START_LBA;
+  const partitionSectors =
+    Math.min(Math.floor(volumeBytes / SECTOR_BYTES), MBR_MAX_SECTORS) - PARTITION_START_LBA;
   const sectorsPerCluster = sectorsPerClusterFor(partitionSectors * SECTOR_BYTES);
   // Size the FAT for the clusters the partition would hold with no FAT at all: a slight
   // over-estimate that never falls short, and keeps the computation free of iteration.
@@ -65,8 +74,8 @@ export function computeGeometry(volumeBytes: number): Geometry {
   };
 }
 
+/** A byte count as people read it ("1.5 GiB"). */
 export function describeBytes(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
   const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = n;
   let i = 0;

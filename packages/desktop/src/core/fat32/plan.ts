@@ -75,7 +75,12 @@ const layouts = new WeakMap<Fat32Plan, Fat32Layout>();
 /** The layout behind a plan; only plans made by planFat32Volume (not copies) have one. */
 export function layoutOf(plan: Fat32Plan): Fat32Layout {
   const layout = layouts.get(plan);
-  if (!layout) throw new PncError('INTERNAL', 'This FAT32 plan was not made by planFat32Volume (a copy cannot be written).');
+  if (!layout) {
+    throw new PncError(
+      'INTERNAL',
+      'This FAT32 plan was not made by planFat32Volume (a copy cannot be written).',
+    );
+  }
   return layout;
 }
 
@@ -114,7 +119,17 @@ function normalizeLabel(label: string): string {
 
 function newDir(name: string, parent: DirNode | null): DirNode {
   const path = parent === null || parent.path === '' ? name : `${parent.path}/${name}`;
-  return { kind: 'dir', name, path, parent, children: [], subdirs: new Map(), shortNames: [], firstCluster: 0, clusterCount: 0 };
+  return {
+    kind: 'dir',
+    name,
+    path,
+    parent,
+    children: [],
+    subdirs: new Map(),
+    shortNames: [],
+    firstCluster: 0,
+    clusterCount: 0,
+  };
 }
 
 function buildTree(files: readonly Fat32FileSpec[]): { root: DirNode; planned: PlannedFile[] } {
@@ -122,6 +137,11 @@ function buildTree(files: readonly Fat32FileSpec[]): { root: DirNode; planned: P
   const planned: PlannedFile[] = [];
   for (const f of files) {
     const parts = splitKeyPath(f.path);
+    if (f.mtime && Number.isNaN(f.mtime.getTime())) {
+      throw new PncError('VALIDATION_FAILED', `"${f.path}" has an invalid modification time.`, {
+        path: f.path,
+      });
+    }
     let dir = root;
     for (const part of parts.slice(0, -1)) {
       let sub = dir.subdirs.get(part);
@@ -161,7 +181,8 @@ export function planFat32Volume(opts: Fat32PlanOptions): Fat32Plan {
   checkFat32Tree(opts.files);
   const { root, planned } = buildTree(opts.files);
   const clusterBytes = geometry.sectorsPerCluster * SECTOR_BYTES;
-  const dataOffset = geometry.partitionOffset + (geometry.reservedSectors + 2 * geometry.fatSectors) * SECTOR_BYTES;
+  const dataOffset =
+    geometry.partitionOffset + (geometry.reservedSectors + 2 * geometry.fatSectors) * SECTOR_BYTES;
 
   // Directories: named, sized (LFN slots included) and refused past FAT32's 65,536 entries, then placed.
   const dirs = directoriesInOrder(root);
@@ -170,7 +191,10 @@ export function planFat32Volume(opts: Fat32PlanOptions): Fat32Plan {
   for (const d of dirs) {
     d.shortNames = assignShortNames(d.children.map((c) => c.name));
     // The root holds the volume label entry; other folders hold "." and "..".
-    const slots = d.shortNames.reduce((n, sn, i) => n + entrySlots(sn.needsLfn ? d.children[i]!.name : null), d.parent ? 2 : 1);
+    const slots = d.shortNames.reduce(
+      (n, sn, i) => n + entrySlots(sn.needsLfn ? d.children[i]!.name : null),
+      d.parent ? 2 : 1,
+    );
     if (slots > FAT32_MAX_DIR_ENTRIES) {
       const where = d.parent ? `The folder "${d.path}"` : "The key's root folder";
       throw new PncError(
@@ -229,7 +253,7 @@ export function planFat32Volume(opts: Fat32PlanOptions): Fat32Plan {
     geometry,
     label,
     // A volume serial that differs from key to key, as formatters derive it from the clock.
-    volumeId: opts.volumeId ?? (Math.floor(now.getTime() / 10) >>> 0),
+    volumeId: opts.volumeId ?? Math.floor(now.getTime() / 10) >>> 0,
     fat: new FatTable(chainEnds, nextCluster),
     directories,
   });
@@ -248,10 +272,20 @@ function directoryEntries(d: DirNode, label: string, now: Date): DirEntrySpec[] 
   });
   const parent = d.parent;
   if (parent === null) {
-    entries.push({ shortName: label.padEnd(11, ' '), longName: null, attr: ATTR_VOLUME_ID, firstCluster: 0, size: 0, time: now });
+    entries.push({
+      shortName: label.padEnd(11, ' '),
+      longName: null,
+      attr: ATTR_VOLUME_ID,
+      firstCluster: 0,
+      size: 0,
+      time: now,
+    });
   } else {
     // ".." of a folder in the root points to cluster 0, not to the root's cluster.
-    entries.push(dirEntry('.'.padEnd(11, ' '), d.firstCluster), dirEntry('..'.padEnd(11, ' '), parent.path === '' ? 0 : parent.firstCluster));
+    entries.push(
+      dirEntry('.'.padEnd(11, ' '), d.firstCluster),
+      dirEntry('..'.padEnd(11, ' '), parent.path === '' ? 0 : parent.firstCluster),
+    );
   }
   d.children.forEach((c, i) => {
     const sn = d.shortNames[i]!;

@@ -6,14 +6,14 @@ import { shortNameChecksum } from './short-names.js';
 import { openReadOnlyTarget, type BlockTarget } from './targets.js';
 
 /**
- * A FAT32 reader that shares nothing with the writer but the on-disk constants: it parses the
- * MBR and BPB, follows cluster chains through the FAT (never assuming contiguity) and resolves
- * long names, so a key can be verified independently or read when written by something else.
+ * A FAT32 reader that shares only on-disk constants and the LFN checksum with the writer: it
+ * parses the MBR and BPB, follows cluster chains through the FAT (never assuming contiguity)
+ * and resolves long names, so a key can be verified independently, or read when written by
+ * something else (a head unit's fingerprint file).
  */
 
+/** Absolute byte offsets of one FAT32 volume's regions. */
 interface Volume {
-  /** Absolute offset of the FAT32 volume (partition 1, or 0 for a superfloppy). */
-  offset: number;
   clusterBytes: number;
   fatOffset: number;
   dataOffset: number;
@@ -67,11 +67,13 @@ function parseBpb(boot: Buffer, offset: number): Volume | null {
   const fatOffset = offset + reserved * bytesPerSector;
   const dataSector = reserved + fats * fatSectors;
   return {
-    offset,
     clusterBytes: sectorsPerCluster * bytesPerSector,
     fatOffset,
     dataOffset: offset + dataSector * bytesPerSector,
-    clusterCount: Math.min(Math.floor((totalSectors - dataSector) / sectorsPerCluster), (fatSectors * bytesPerSector) / FAT_ENTRY_BYTES - 2),
+    clusterCount: Math.min(
+      Math.floor((totalSectors - dataSector) / sectorsPerCluster),
+      (fatSectors * bytesPerSector) / FAT_ENTRY_BYTES - 2,
+    ),
     rootCluster: boot.readUInt32LE(44),
   };
 }
@@ -164,7 +166,12 @@ export class Fat32Reader {
           vol = parseBpb(await readExactly(t, lba * SECTOR_BYTES, SECTOR_BYTES), lba * SECTOR_BYTES);
         }
       }
-      if (!vol) throw new PncError('VERIFY_FAILED', 'No FAT32 volume found on the key (neither in partition 1 nor as a whole-key volume).');
+      if (!vol) {
+        throw new PncError(
+          'VERIFY_FAILED',
+          'No FAT32 volume on the key (neither in a partition nor on the whole key).',
+        );
+      }
       return new Fat32Reader(t, typeof target === 'string', vol);
     } catch (e) {
       if (typeof target === 'string') await t.close();
@@ -200,7 +207,7 @@ export class Fat32Reader {
     let left = entry.size;
     const clusters = Math.ceil(entry.size / this.vol.clusterBytes);
     for await (const run of this.runs(entry.firstCluster, clusters, true, path)) {
-      for (let pos = run.offset, end = run.offset + run.bytes; pos < end && left > 0; ) {
+      for (let pos = run.offset, end = run.offset + run.bytes; pos < end && left > 0;) {
         const n = Math.min(READ_BYTES, end - pos, left);
         yield await readExactly(this.target, pos, n);
         pos += n;
@@ -215,9 +222,13 @@ export class Fat32Reader {
     const parts = path.split('/');
     for (const [i, part] of parts.entries()) {
       const key = fat32FoldCase(part);
-      const entries = await this.directory(dir ? dir.firstCluster : this.vol.rootCluster, parts.slice(0, i).join('/') || '/');
+      const entries = await this.directory(
+        dir ? dir.firstCluster : this.vol.rootCluster,
+        parts.slice(0, i).join('/') || '/',
+      );
       const found = entries.find((e) => fat32FoldCase(e.name) === key || fat32FoldCase(e.shortName) === key);
-      if (!found || found.isDir !== (i < parts.length - 1)) throw notFound();
+      const mustBeFolder = i < parts.length - 1;
+      if (!found || found.isDir !== mustBeFolder) throw notFound();
       dir = found;
     }
     return dir as Entry;
@@ -227,7 +238,12 @@ export class Fat32Reader {
     const cached = this.dirCache.get(cluster);
     if (cached) return cached;
     const parts: Buffer[] = [];
-    for await (const run of this.runs(cluster, Math.ceil(MAX_DIR_BYTES / this.vol.clusterBytes), false, path)) {
+    for await (const run of this.runs(
+      cluster,
+      Math.ceil(MAX_DIR_BYTES / this.vol.clusterBytes),
+      false,
+      path,
+    )) {
       parts.push(await readExactly(this.target, run.offset, run.bytes));
     }
     const entries = parseDirectory(Buffer.concat(parts));
@@ -239,7 +255,12 @@ export class Fat32Reader {
    * Follows a cluster chain, merging consecutive clusters into runs of at most READ_BYTES.
    * The chain must hold exactly `clusters` clusters (a file's), or at most that many (a folder's).
    */
-  private async *runs(first: number, clusters: number, exact: boolean, what: string): AsyncIterable<{ offset: number; bytes: number }> {
+  private async *runs(
+    first: number,
+    clusters: number,
+    exact: boolean,
+    what: string,
+  ): AsyncIterable<{ offset: number; bytes: number }> {
     if (clusters === 0 && exact) return;
     const { clusterBytes, dataOffset } = this.vol;
     const perRun = Math.max(1, READ_BYTES / clusterBytes);
@@ -253,7 +274,9 @@ export class Fat32Reader {
       const atEnd = next >= FIRST_END_OF_CHAIN;
       if (exact && atEnd !== (n === clusters)) {
         const length = atEnd ? `${n}` : `more than ${clusters}`;
-        throw corrupt(`"${what}" has a chain of ${length} clusters where its size needs ${clusters}.`, { path: what });
+        throw corrupt(`"${what}" has a chain of ${length} clusters where its size needs ${clusters}.`, {
+          path: what,
+        });
       }
       if (n > clusters) throw corrupt(`the folder "${what}" has an endless cluster chain.`, { path: what });
       if (atEnd || next !== cluster + 1 || runLength === perRun) {
@@ -277,8 +300,14 @@ export class Fat32Reader {
     const chunkIndex = Math.floor(byteOffset / FAT_CHUNK_BYTES);
     let chunk = this.fatCache.get(chunkIndex);
     if (!chunk) {
-      chunk = await readExactly(this.target, this.vol.fatOffset + chunkIndex * FAT_CHUNK_BYTES, FAT_CHUNK_BYTES);
-      if (this.fatCache.size >= FAT_CACHE_CHUNKS) this.fatCache.delete(this.fatCache.keys().next().value as number);
+      chunk = await readExactly(
+        this.target,
+        this.vol.fatOffset + chunkIndex * FAT_CHUNK_BYTES,
+        FAT_CHUNK_BYTES,
+      );
+      if (this.fatCache.size >= FAT_CACHE_CHUNKS) {
+        this.fatCache.delete(this.fatCache.keys().next().value as number);
+      }
       this.fatCache.set(chunkIndex, chunk);
     }
     return chunk.readUInt32LE(byteOffset - chunkIndex * FAT_CHUNK_BYTES) & FAT_ENTRY_MASK;
@@ -288,6 +317,8 @@ export class Fat32Reader {
 async function readExactly(target: BlockTarget, position: number, length: number): Promise<Buffer> {
   const buf = Buffer.alloc(length);
   const n = await target.read(buf, position);
-  if (n !== length) throw corrupt(`it ends at byte ${position + n}, inside its own structures.`, { position });
+  if (n !== length) {
+    throw corrupt(`it ends at byte ${position + n}, inside its own structures.`, { position });
+  }
   return buf;
 }

@@ -48,7 +48,9 @@ function basisName(name: string): { base: string; ext: string } {
       .map((c) => (isShortChar(c) ? c : '_'))
       .join('')
       .slice(0, max);
-  return dot < 0 ? { base: convert(s, 8), ext: '' } : { base: convert(s.slice(0, dot), 8), ext: convert(s.slice(dot + 1), 3) };
+  return dot < 0
+    ? { base: convert(s, 8), ext: '' }
+    : { base: convert(s.slice(0, dot), 8), ext: convert(s.slice(dot + 1), 3) };
 }
 
 /** A 16-bit hash of the long name for the `XXhhhh~1` aliases Windows uses past `~4`. */

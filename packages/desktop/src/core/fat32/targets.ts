@@ -24,12 +24,16 @@ class FileTarget implements BlockTarget {
 
   async write(buf: Buffer, position: number): Promise<void> {
     if (position < 0 || position + buf.length > this.size) {
-      throw new PncError('WRITE_FAILED', `Write of ${buf.length} bytes at ${position} is outside the ${this.size}-byte key.`, {
-        position,
-        size: this.size,
-      });
+      throw new PncError(
+        'WRITE_FAILED',
+        `Write of ${buf.length} bytes at ${position} is outside the ${this.size}-byte key.`,
+        {
+          position,
+          size: this.size,
+        },
+      );
     }
-    for (let done = 0; done < buf.length; ) {
+    for (let done = 0; done < buf.length;) {
       const { bytesWritten } = await this.fh.write(buf, done, buf.length - done, position + done);
       done += bytesWritten;
     }
@@ -54,7 +58,11 @@ class FileTarget implements BlockTarget {
   }
 }
 
-function openFailed(path: string, e: unknown, code: 'WRITE_FAILED' | 'VERIFY_FAILED' = 'WRITE_FAILED'): PncError {
+function openFailed(
+  path: string,
+  e: unknown,
+  code: 'WRITE_FAILED' | 'VERIFY_FAILED' = 'WRITE_FAILED',
+): PncError {
   const err = e as NodeJS.ErrnoException;
   const why =
     err.code === 'EBUSY'
@@ -109,23 +117,25 @@ export async function openDeviceTarget(path: string, size?: number): Promise<Blo
   }
 }
 
-/** Size of a device by binary search on the first sector that reads back nothing. */
+/** Size of a device: binary search for the last sector that still reads back data. */
 async function probeSize(fh: FileHandle): Promise<number> {
   const probe = Buffer.alloc(SECTOR_BYTES);
-  const readable = async (sector: number) => (await fh.read(probe, 0, SECTOR_BYTES, sector * SECTOR_BYTES)).bytesRead > 0;
-  if (!(await readable(0))) return 0;
-  let lo = 0; // known readable
+  const bytesAt = async (sector: number) =>
+    (await fh.read(probe, 0, SECTOR_BYTES, sector * SECTOR_BYTES)).bytesRead;
+  if ((await bytesAt(0)) === 0) return 0;
+  let lo = 0; // reads back data
   let hi = 1;
-  while (await readable(hi)) {
+  while ((await bytesAt(hi)) > 0) {
     lo = hi;
     hi *= 2;
   }
+  // Invariant: sector lo reads back data, sector hi does not.
   while (hi - lo > 1) {
     const mid = Math.floor((lo + hi) / 2);
-    if (await readable(mid)) lo = mid;
+    if ((await bytesAt(mid)) > 0) lo = mid;
     else hi = mid;
   }
-  return hi * SECTOR_BYTES;
+  return lo * SECTOR_BYTES + (await bytesAt(lo));
 }
 
 /** A read-only target for the reader when it is given a path. */

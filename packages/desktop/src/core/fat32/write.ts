@@ -8,7 +8,9 @@ import { layoutOf, type Fat32Layout, type Fat32Plan, type PlannedFile } from './
 import type { BlockTarget } from './targets.js';
 
 /** The bytes of one planned file, pulled when the writer reaches it. */
-export type FileSource = (file: PlannedFile) => AsyncIterable<Uint8Array> | Iterable<Uint8Array> | NodeJS.ReadableStream;
+export type FileSource = (
+  file: PlannedFile,
+) => AsyncIterable<Uint8Array> | Iterable<Uint8Array> | NodeJS.ReadableStream;
 
 export interface WriteProgress {
   /** Metadata first, then file bytes; equals totalBytes once the key is synced. */
@@ -50,7 +52,11 @@ class Progress {
   }
 
   emit(): void {
-    this.onProgress?.({ bytesWritten: this.bytes, totalBytes: this.total, ...(this.file === undefined ? {} : { file: this.file }) });
+    this.onProgress?.({
+      bytesWritten: this.bytes,
+      totalBytes: this.total,
+      ...(this.file === undefined ? {} : { file: this.file }),
+    });
   }
 }
 
@@ -59,17 +65,29 @@ class Progress {
  * directories (all known from the plan), then each file's bytes as `source` delivers them —
  * a file is pulled only once the previous one is written — and finally fsyncs the target.
  */
-export async function writeFat32Volume(plan: Fat32Plan, target: BlockTarget, source: FileSource, opts: WriteOptions = {}): Promise<void> {
+export async function writeFat32Volume(
+  plan: Fat32Plan,
+  target: BlockTarget,
+  source: FileSource,
+  opts: WriteOptions = {},
+): Promise<void> {
   const layout = layoutOf(plan);
   const blockBytes = opts.blockBytes ?? DEFAULT_BLOCK_BYTES;
   if (!Number.isSafeInteger(blockBytes) || blockBytes <= 0 || blockBytes % SECTOR_BYTES !== 0) {
-    throw new PncError('VALIDATION_FAILED', `blockBytes must be a positive multiple of ${SECTOR_BYTES}, not ${blockBytes}.`);
+    throw new PncError(
+      'VALIDATION_FAILED',
+      `blockBytes must be a positive multiple of ${SECTOR_BYTES}, not ${blockBytes}.`,
+    );
   }
   if (target.size < plan.volumeBytes) {
-    throw new PncError('WRITE_FAILED', `The key holds ${target.size} bytes but the volume was planned for ${plan.volumeBytes}.`, {
-      size: target.size,
-      volumeBytes: plan.volumeBytes,
-    });
+    throw new PncError(
+      'WRITE_FAILED',
+      `The key holds ${target.size} bytes but the volume was planned for ${plan.volumeBytes}.`,
+      {
+        size: target.size,
+        volumeBytes: plan.volumeBytes,
+      },
+    );
   }
   if (opts.signal?.aborted) throw writeCancelled();
   const writer = new BlockWriter(target, blockBytes, opts.signal);
@@ -89,12 +107,18 @@ export async function writeFat32Volume(plan: Fat32Plan, target: BlockTarget, sou
   try {
     await target.sync();
   } catch (e) {
-    throw writeFailed(e, plan.volumeBytes);
+    throw writeFailed(e, null);
   }
   progress.emit();
 }
 
-async function writeMetadata(plan: Fat32Plan, layout: Fat32Layout, writer: BlockWriter, progress: Progress, blockBytes: number) {
+async function writeMetadata(
+  plan: Fat32Plan,
+  layout: Fat32Layout,
+  writer: BlockWriter,
+  progress: Progress,
+  blockBytes: number,
+) {
   const { geometry, fat } = layout;
   const put = async (buf: Buffer) => {
     await writer.put(buf);
@@ -111,7 +135,14 @@ async function writeMetadata(plan: Fat32Plan, layout: Fat32Layout, writer: Block
   await put(encodeMbr(geometry, layout.volumeId));
   await zeros(plan.partitionOffset - SECTOR_BYTES);
   const nextFree = plan.freeClusters > 0 ? fat.nextFree : FSINFO_UNKNOWN;
-  await put(encodeReservedRegion(geometry, { volumeId: layout.volumeId, label: layout.label, freeClusters: plan.freeClusters, nextFree }));
+  await put(
+    encodeReservedRegion(geometry, {
+      volumeId: layout.volumeId,
+      label: layout.label,
+      freeClusters: plan.freeClusters,
+      nextFree,
+    }),
+  );
   const sliceEntries = blockBytes / FAT_ENTRY_BYTES;
   for (let copy = 0; copy < 2; copy++) {
     for (let first = 0; first < fat.nextFree; first += sliceEntries) {
@@ -119,29 +150,35 @@ async function writeMetadata(plan: Fat32Plan, layout: Fat32Layout, writer: Block
     }
     await zeros(geometry.fatSectors * SECTOR_BYTES - fat.usedBytes);
   }
-  for (const d of layout.directories) await put(encodeDirectory(d.entries, d.clusterCount * plan.clusterBytes));
+  for (const d of layout.directories) {
+    await put(encodeDirectory(d.entries, d.clusterCount * plan.clusterBytes));
+  }
 }
 
 type ChunkIterator = AsyncIterator<unknown> | Iterator<unknown>;
 
 function iteratorOf(src: ReturnType<FileSource>): ChunkIterator {
-  return Symbol.asyncIterator in src ? src[Symbol.asyncIterator]() : (src as Iterable<Uint8Array>)[Symbol.iterator]();
+  return Symbol.asyncIterator in src
+    ? src[Symbol.asyncIterator]()
+    : (src as Iterable<Uint8Array>)[Symbol.iterator]();
 }
 
 /** The next chunk, or WRITE_CANCELLED as soon as the signal fires even while the source stalls. */
 function nextChunk(it: ChunkIterator, signal: AbortSignal | undefined): Promise<IteratorResult<unknown>> {
-  if (!signal) return Promise.resolve(it.next());
-  if (signal.aborted) return Promise.reject(writeCancelled());
+  if (signal?.aborted) return Promise.reject(writeCancelled());
+  const next = Promise.resolve().then(() => it.next());
+  if (!signal) return next;
   return new Promise((resolve, reject) => {
     const onAbort = () => reject(writeCancelled());
     signal.addEventListener('abort', onAbort, { once: true });
-    Promise.resolve(it.next()).then(
+    const done = () => signal.removeEventListener('abort', onAbort);
+    next.then(
       (r) => {
-        signal.removeEventListener('abort', onAbort);
+        done();
         resolve(r);
       },
       (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        done();
         reject(e);
       },
     );
@@ -158,7 +195,13 @@ function wrongSize(file: PlannedFile, received: number, more: boolean): PncError
   );
 }
 
-async function writeFile(file: PlannedFile, source: FileSource, writer: BlockWriter, progress: Progress, signal: AbortSignal | undefined) {
+async function writeFile(
+  file: PlannedFile,
+  source: FileSource,
+  writer: BlockWriter,
+  progress: Progress,
+  signal: AbortSignal | undefined,
+) {
   let received = 0;
   let it: ChunkIterator | undefined;
   try {
@@ -167,7 +210,11 @@ async function writeFile(file: PlannedFile, source: FileSource, writer: BlockWri
       const r = await nextChunk(it, signal);
       if (r.done) break;
       if (!(r.value instanceof Uint8Array)) {
-        throw new PncError('WRITE_FAILED', `"${file.path}": the source delivered ${typeof r.value}, not bytes.`, { path: file.path });
+        throw new PncError(
+          'WRITE_FAILED',
+          `"${file.path}": the source delivered ${typeof r.value}, not bytes.`,
+          { path: file.path },
+        );
       }
       if (received + r.value.length > file.size) throw wrongSize(file, received + r.value.length, true);
       await writer.put(r.value);
@@ -176,10 +223,14 @@ async function writeFile(file: PlannedFile, source: FileSource, writer: BlockWri
     }
   } catch (e) {
     // Release the source (closes a stream or a download) without waiting on it.
-    Promise.resolve(it?.return?.()).catch(() => undefined);
+    Promise.resolve()
+      .then(() => it?.return?.())
+      .catch(() => undefined);
     if (isPncError(e)) throw e;
     const message = e instanceof Error ? e.message : String(e);
-    throw new PncError('WRITE_FAILED', `Reading "${file.path}" for the key failed: ${message}`, { path: file.path });
+    throw new PncError('WRITE_FAILED', `Reading "${file.path}" for the key failed: ${message}`, {
+      path: file.path,
+    });
   }
   if (received < file.size) throw wrongSize(file, received, false);
 }
@@ -188,9 +239,16 @@ async function writeFile(file: PlannedFile, source: FileSource, writer: BlockWri
  * Rewrites one file of a written key with content of the same size (the key manifest going
  * from "writing" to "complete"); its clusters are known from the plan, so no FAT change.
  */
-export async function rewriteFileInPlace(plan: Fat32Plan, target: BlockTarget, path: string, content: Buffer): Promise<void> {
+export async function rewriteFileInPlace(
+  plan: Fat32Plan,
+  target: BlockTarget,
+  path: string,
+  content: Buffer,
+): Promise<void> {
   const file = plan.files.find((f) => f.path === path);
-  if (!file) throw new PncError('WRITE_FAILED', `"${path}" is not one of the files planned on this key.`, { path });
+  if (!file) {
+    throw new PncError('WRITE_FAILED', `"${path}" is not one of the files planned on this key.`, { path });
+  }
   if (content.length !== file.size) {
     throw new PncError(
       'WRITE_FAILED',

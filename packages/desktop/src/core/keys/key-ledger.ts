@@ -39,8 +39,12 @@ export function createKeyLedger(stateDir: string, now: () => Date = () => new Da
     /** Awaiting confirmation first (oldest first: the car has been waiting longest), then history. */
     async list(): Promise<KeyRecord[]> {
       const all = await load();
-      const waiting = all.filter((k) => k.status === 'awaiting-confirmation').sort((a, b) => a.writtenAt.localeCompare(b.writtenAt));
-      const done = all.filter((k) => k.status !== 'awaiting-confirmation').sort((a, b) => b.writtenAt.localeCompare(a.writtenAt));
+      const waiting = all
+        .filter((k) => k.status === 'awaiting-confirmation')
+        .sort((a, b) => a.writtenAt.localeCompare(b.writtenAt));
+      const done = all
+        .filter((k) => k.status !== 'awaiting-confirmation')
+        .sort((a, b) => b.writtenAt.localeCompare(a.writtenAt));
       return [...waiting, ...done];
     },
     async add(record: KeyRecord): Promise<void> {
@@ -48,7 +52,14 @@ export function createKeyLedger(stateDir: string, now: () => Date = () => new Da
       await save();
     },
     find,
-    async confirm(keyId: string, c: { outcome: 'SUCCESS' | 'FAILURE'; failureReason?: FailureReason | undefined; note?: string | undefined }): Promise<KeyRecord | null> {
+    async confirm(
+      keyId: string,
+      c: {
+        outcome: 'SUCCESS' | 'FAILURE';
+        failureReason?: FailureReason | undefined;
+        note?: string | undefined;
+      },
+    ): Promise<KeyRecord | null> {
       const k = await find(keyId);
       if (!k) return null;
       if (!k.confirmation) {
@@ -63,7 +74,10 @@ export function createKeyLedger(stateDir: string, now: () => Date = () => new Da
         k.status = c.outcome === 'SUCCESS' ? 'installed' : 'failed';
         await save();
       } else if (k.confirmation.outcome !== c.outcome) {
-        throw new PncError('CONFLICT', `This key was already confirmed as ${k.confirmation.outcome === 'SUCCESS' ? 'installed' : 'failed'}.`);
+        throw new PncError(
+          'CONFLICT',
+          `This key was already confirmed as ${k.confirmation.outcome === 'SUCCESS' ? 'installed' : 'failed'}.`,
+        );
       }
       return k;
     },

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { isPncError, PncError, type JobState, type KeyRecord, type KeyTarget, type VehicleInfo } from '@pnc/shared';
+import {
+  isPncError,
+  PncError,
+  type JobState,
+  type KeyRecord,
+  type KeyTarget,
+  type VehicleInfo,
+} from '@pnc/shared';
 import type { BlockTarget } from '../fat32/index.js';
 import type { ServerClient } from '../server/server-client.js';
 import type { VerifiedCatalog } from '../trust/verified-catalog.js';
@@ -13,7 +20,9 @@ export interface JobContext {
   verified: VerifiedCatalog;
   vehicle: VehicleInfo;
   /** Runs the drive guards and opens the key; answers its size in bytes too. */
-  open: (target: KeyTarget) => Promise<{ volumeBytes: number; openTarget: () => Promise<BlockTarget>; label: string }>;
+  open: (
+    target: KeyTarget,
+  ) => Promise<{ volumeBytes: number; openTarget: () => Promise<BlockTarget>; label: string }>;
 }
 
 /** Progress events at most this often: enough for a smooth bar, not a flood over IPC. */
@@ -52,7 +61,17 @@ export function createWriteJobs(ledger: KeyLedger, emit: (job: JobState) => void
         app: APP,
         signal: j.controller.signal,
         onProgress: (p: WriteProgress) =>
-          update(id, { phase: p.phase, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, bytesPerSecond: p.bytesPerSecond, etaSeconds: p.etaSeconds }, p.phase !== j.state.phase),
+          update(
+            id,
+            {
+              phase: p.phase,
+              bytesDone: p.bytesDone,
+              bytesTotal: p.bytesTotal,
+              bytesPerSecond: p.bytesPerSecond,
+              etaSeconds: p.etaSeconds,
+            },
+            p.phase !== j.state.phase,
+          ),
       });
       const record: KeyRecord = {
         keyId: result.keyId,
@@ -77,7 +96,9 @@ export function createWriteJobs(ledger: KeyLedger, emit: (job: JobState) => void
         id,
         {
           phase: cancelled ? 'cancelled' : 'failed',
-          error: cancelled ? { code: 'WRITE_CANCELLED', message: 'Cancelled: this key is incomplete and must not be used.' } : { code: err.code, message: err.message },
+          error: cancelled
+            ? { code: 'WRITE_CANCELLED', message: 'Cancelled: this key is incomplete and must not be used.' }
+            : { code: err.code, message: err.message },
           etaSeconds: null,
         },
         true,
@@ -87,8 +108,12 @@ export function createWriteJobs(ledger: KeyLedger, emit: (job: JobState) => void
 
   return {
     start(req: { vin: string; packageIds: string[]; target: KeyTarget }, ctx: JobContext): JobState {
-      const busy = [...jobs.values()].find((j) => !['done', 'failed', 'cancelled'].includes(j.state.phase) && sameTarget(j.state.target, req.target));
-      if (busy) throw new PncError('CONFLICT', 'This key is already being written.', { jobId: busy.state.jobId });
+      const busy = [...jobs.values()].find(
+        (j) =>
+          !['done', 'failed', 'cancelled'].includes(j.state.phase) && sameTarget(j.state.target, req.target),
+      );
+      if (busy)
+        throw new PncError('CONFLICT', 'This key is already being written.', { jobId: busy.state.jobId });
       const jobId = randomUUID();
       const state: JobState = {
         jobId,
@@ -126,5 +151,10 @@ export function createWriteJobs(ledger: KeyLedger, emit: (job: JobState) => void
 }
 
 function sameTarget(a: KeyTarget, b: KeyTarget): boolean {
-  return a.kind === b.kind && (a.kind === 'device' ? a.device === (b as typeof a).device : a.path === (b as Extract<KeyTarget, { kind: 'image' }>).path);
+  return (
+    a.kind === b.kind &&
+    (a.kind === 'device'
+      ? a.device === (b as typeof a).device
+      : a.path === (b as Extract<KeyTarget, { kind: 'image' }>).path)
+  );
 }

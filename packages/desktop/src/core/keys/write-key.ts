@@ -57,18 +57,28 @@ export interface WriteKeyResult {
 }
 
 /** The packages asked for, refused unless the verified catalog makes them eligible for this vehicle. */
-export function selectPackages(verified: VerifiedCatalog, vehicle: VehicleInfo, ids: string[]): UpdatePackage[] {
-  if (ids.length === 0) throw new PncError('VALIDATION_FAILED', 'Choose at least one update to put on the key.');
+export function selectPackages(
+  verified: VerifiedCatalog,
+  vehicle: VehicleInfo,
+  ids: string[],
+): UpdatePackage[] {
+  if (ids.length === 0)
+    throw new PncError('VALIDATION_FAILED', 'Choose at least one update to put on the key.');
   const verdict = evaluateEligibility(vehicle, verified.catalog);
   return ids.map((id) => {
     const p = verified.catalog.packages.find((x) => x.id === id);
-    if (!p) throw new PncError('PACKAGE_UNKNOWN', `The signed catalog has no update "${id}".`, { packageId: id });
+    if (!p)
+      throw new PncError('PACKAGE_UNKNOWN', `The signed catalog has no update "${id}".`, { packageId: id });
     const no = verdict.notEligible.find((n) => n.packageId === id);
     if (no) {
-      throw new PncError('PACKAGE_NOT_ELIGIBLE', `${id} is not for this vehicle (${no.reason}${no.detail ? `: ${no.detail}` : ''}).`, {
-        packageId: id,
-        reason: no.reason,
-      });
+      throw new PncError(
+        'PACKAGE_NOT_ELIGIBLE',
+        `${id} is not for this vehicle (${no.reason}${no.detail ? `: ${no.detail}` : ''}).`,
+        {
+          packageId: id,
+          reason: no.reason,
+        },
+      );
     }
     return p;
   });
@@ -81,9 +91,13 @@ export function keyFiles(packages: UpdatePackage[]): PackageFile[] {
     for (const f of p.files) {
       const prev = byPath.get(f.path);
       if (prev && prev.sha256 !== f.sha256) {
-        throw new PncError('FAT32_NAME_COLLISION', `"${f.path}" is in two chosen updates with different contents; put them on separate keys.`, {
-          path: f.path,
-        });
+        throw new PncError(
+          'FAT32_NAME_COLLISION',
+          `"${f.path}" is in two chosen updates with different contents; put them on separate keys.`,
+          {
+            path: f.path,
+          },
+        );
       }
       byPath.set(f.path, f);
     }
@@ -128,7 +142,10 @@ export async function writeKey(req: WriteKeyRequest): Promise<WriteKeyResult> {
   const plan = planFat32Volume({
     volumeBytes: req.volumeBytes,
     label: req.label ?? 'PNC_KEY',
-    files: [{ path: KEY_MANIFEST_PATH, size: writing.length }, ...files.map((f) => ({ path: f.path, size: f.size }))],
+    files: [
+      { path: KEY_MANIFEST_PATH, size: writing.length },
+      ...files.map((f) => ({ path: f.path, size: f.size })),
+    ],
   });
   const target = await req.openTarget();
   try {
@@ -136,24 +153,42 @@ export async function writeKey(req: WriteKeyRequest): Promise<WriteKeyResult> {
     const source = (file: PlannedFile) => {
       if (file.path === KEY_MANIFEST_PATH) return [writing];
       const f = byPath.get(file.path)!;
-      return downloadBlob(req.client, { size: f.size, sha256: f.sha256, ...(req.signal ? { signal: req.signal } : {}) });
+      return downloadBlob(req.client, {
+        size: f.size,
+        sha256: f.sha256,
+        ...(req.signal ? { signal: req.signal } : {}),
+      });
     };
     await writeFat32Volume(plan, target, source, {
       ...(req.signal ? { signal: req.signal } : {}),
       onProgress: (p) => {
         const done = Math.min(bytesTotal, Math.max(0, p.bytesWritten - plan.metadataBytes - writing.length));
-        emit({ phase: 'writing', bytesDone: done, bytesTotal, bytesPerSecond: meter.update(done), ...(p.file ? { file: p.file } : {}) });
+        emit({
+          phase: 'writing',
+          bytesDone: done,
+          bytesTotal,
+          bytesPerSecond: meter.update(done),
+          ...(p.file ? { file: p.file } : {}),
+        });
       },
     });
     await target.sync();
     emit({ phase: 'verifying', bytesDone: 0, bytesTotal });
-    await verifyKeyFiles(target, files, req.signal, (done) => emit({ phase: 'verifying', bytesDone: done, bytesTotal }));
+    await verifyKeyFiles(target, files, req.signal, (done) =>
+      emit({ phase: 'verifying', bytesDone: done, bytesTotal }),
+    );
     emit({ phase: 'finalizing', bytesDone: bytesTotal, bytesTotal });
     const complete: KeyManifest = { ...manifest, state: 'complete', completedAt: now().toISOString() };
     await rewriteFileInPlace(plan, target, KEY_MANIFEST_PATH, renderManifest(complete, writing.length));
     await target.sync();
     emit({ phase: 'done', bytesDone: bytesTotal, bytesTotal });
-    return { keyId: manifest.keyId, manifest: complete, files: files.length, bytes: bytesTotal, seconds: (performance.now() - started) / 1000 };
+    return {
+      keyId: manifest.keyId,
+      manifest: complete,
+      files: files.length,
+      bytes: bytesTotal,
+      seconds: (performance.now() - started) / 1000,
+    };
   } finally {
     await target.close();
   }
@@ -180,11 +215,15 @@ export async function verifyKeyFiles(
     }
     const actual = h.digest('hex');
     if (size !== f.size || actual !== f.sha256) {
-      throw new PncError('VERIFY_FAILED', `"${f.path}" on the key does not read back as written: the key may be faulty. Use another key.`, {
-        path: f.path,
-        expected: f.sha256,
-        actual,
-      });
+      throw new PncError(
+        'VERIFY_FAILED',
+        `"${f.path}" on the key does not read back as written: the key may be faulty. Use another key.`,
+        {
+          path: f.path,
+          expected: f.sha256,
+          actual,
+        },
+      );
     }
   }
 }

@@ -39,7 +39,8 @@ export function createDispatcher(api: DesktopApi, options: DispatcherOptions = {
       const result = await call.call(api, parsed.data);
       if (validateOutput) {
         const checked = contract.output.safeParse(result);
-        if (!checked.success) throw new Error(`${method} answered outside its contract: ${checked.error.message}`);
+        if (!checked.success)
+          throw new Error(`${method} answered outside its contract: ${checked.error.message}`);
       }
       return result;
     } catch (e) {

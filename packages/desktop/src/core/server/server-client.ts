@@ -30,16 +30,24 @@ export function toPncError(e: unknown, baseUrl: string): PncError {
     const body = ApiErrorBody.safeParse(e.response?.data);
     if (body.success) return new PncError(body.data.code, body.data.message, body.data.details);
     if (e.response) {
-      return new PncError('DOWNLOAD_FAILED', `The server answered ${e.response.status} for ${e.config?.url ?? ''}.`, {
-        status: e.response.status,
-      });
+      return new PncError(
+        'DOWNLOAD_FAILED',
+        `The server answered ${e.response.status} for ${e.config?.url ?? ''}.`,
+        {
+          status: e.response.status,
+        },
+      );
     }
     if (e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT') {
       return new PncError('TIMEOUT', `The server at ${baseUrl} did not answer in time.`);
     }
-    return new PncError('SERVER_UNREACHABLE', `Cannot reach the server at ${baseUrl} (${e.code ?? e.message}). Check the address and the network.`, {
-      cause: e.code,
-    });
+    return new PncError(
+      'SERVER_UNREACHABLE',
+      `Cannot reach the server at ${baseUrl} (${e.code ?? e.message}). Check the address and the network.`,
+      {
+        cause: e.code,
+      },
+    );
   }
   return new PncError('INTERNAL', (e as Error)?.message ?? String(e));
 }
@@ -76,7 +84,12 @@ export class ServerClient {
     else delete this.http.defaults.headers.common.authorization;
   }
 
-  private async call<T extends z.ZodType>(method: 'get' | 'post', path: string, schema: T, body?: unknown): Promise<z.output<T>> {
+  private async call<T extends z.ZodType>(
+    method: 'get' | 'post',
+    path: string,
+    schema: T,
+    body?: unknown,
+  ): Promise<z.output<T>> {
     let res: AxiosResponse;
     try {
       res = method === 'get' ? await this.http.get(path) : await this.http.post(path, body ?? {});
@@ -85,9 +98,13 @@ export class ServerClient {
     }
     const parsed = schema.safeParse(res.data);
     if (!parsed.success) {
-      throw new PncError('METADATA_INVALID', `The server's answer to ${path} does not match the API contract.`, {
-        issues: parsed.error.issues.slice(0, 5),
-      });
+      throw new PncError(
+        'METADATA_INVALID',
+        `The server's answer to ${path} does not match the API contract.`,
+        {
+          issues: parsed.error.issues.slice(0, 5),
+        },
+      );
     }
     return parsed.data;
   }
@@ -126,7 +143,11 @@ export class ServerClient {
   }
 
   /** Opens a blob stream from `start`, with If-Range so a changed file never splices. */
-  async openBlob(hash: string, start: number, signal?: AbortSignal): Promise<{ stream: Readable; status: number; total: number }> {
+  async openBlob(
+    hash: string,
+    start: number,
+    signal?: AbortSignal,
+  ): Promise<{ stream: Readable; status: number; total: number }> {
     try {
       const res = await this.http.get<Readable>(routePath(apiRoutes.blob.path, { hash }), {
         responseType: 'stream',

@@ -37,12 +37,20 @@ export interface DriveAccess {
   list(): Promise<DriveInfo[]>;
   watch(onChange: (drives: DriveInfo[]) => void): () => void;
   /** Guards, then opens: refuses system, read-only, too-small drives whatever the caller asks. */
-  open(target: KeyTarget): Promise<{ volumeBytes: number; openTarget: () => Promise<BlockTarget>; label: string }>;
+  open(
+    target: KeyTarget,
+  ): Promise<{ volumeBytes: number; openTarget: () => Promise<BlockTarget>; label: string }>;
 }
 
 export type DesktopService = DesktopApi & { close(): Promise<void>; ready: Promise<void> };
 
-const DISCONNECTED: ConnectionState = { serverUrl: null, server: null, contentVerified: false, user: null, error: null };
+const DISCONNECTED: ConnectionState = {
+  serverUrl: null,
+  server: null,
+  contentVerified: false,
+  user: null,
+  error: null,
+};
 
 /**
  * The workstation's DesktopApi in plain Node: Electron's main process and the local agent both
@@ -58,7 +66,10 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
   const emitEvent = (e: DesktopEvent) => events.emit('event', e);
   const ledger = createKeyLedger(opts.stateDir);
   const emitKeys = () => {
-    ledger.list().then((keys) => emitEvent({ type: 'keys', keys }), () => undefined);
+    ledger.list().then(
+      (keys) => emitEvent({ type: 'keys', keys }),
+      () => undefined,
+    );
   };
   const jobs = createWriteJobs(ledger, (job) => emitEvent({ type: 'job', job }), emitKeys);
   const stopWatching = opts.drives.watch((drives) => emitEvent({ type: 'drives', drives }));
@@ -82,14 +93,16 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
   };
 
   function connected(): ServerClient {
-    if (!client || !verified) throw new PncError('SERVER_UNREACHABLE', "Connect to a Plug'nConnect server first.");
+    if (!client || !verified)
+      throw new PncError('SERVER_UNREACHABLE', "Connect to a Plug'nConnect server first.");
     return client;
   }
 
   function signedIn(): ServerClient {
     const c = connected();
     if (!state.user) throw new PncError('UNAUTHENTICATED', 'Sign in first.');
-    if (state.user.mustChangePassword) throw new PncError('PASSWORD_CHANGE_REQUIRED', 'Change your one-time password first.');
+    if (state.user.mustChangePassword)
+      throw new PncError('PASSWORD_CHANGE_REQUIRED', 'Change your one-time password first.');
     return c;
   }
 
@@ -98,13 +111,20 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
     try {
       normalized = normalizeServerUrl(url);
     } catch {
-      throw new PncError('VALIDATION_FAILED', `"${url}" is not a server address; type e.g. 192.168.1.20 or plugnconnect:8080.`);
+      throw new PncError(
+        'VALIDATION_FAILED',
+        `"${url}" is not a server address; type e.g. 192.168.1.20 or plugnconnect:8080.`,
+      );
     }
     return serialized(async () => {
       const c = new ServerClient(normalized);
       try {
         const server = await c.info();
-        const v = await fetchVerifiedCatalog({ serverUrl: c.baseUrl, trustedRootFile: opts.trustedRootFile, stateDir: opts.stateDir });
+        const v = await fetchVerifiedCatalog({
+          serverUrl: c.baseUrl,
+          trustedRootFile: opts.trustedRootFile,
+          stateDir: opts.stateDir,
+        });
         client = c;
         verified = v;
         // Resume the saved sign-in for this server when its token is still good.
@@ -148,7 +168,10 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
     }
     emitKeys();
   }
-  const retry = setInterval(() => void sendConfirmations().catch(() => undefined), opts.confirmRetryMs ?? 30_000);
+  const retry = setInterval(
+    () => void sendConfirmations().catch(() => undefined),
+    opts.confirmRetryMs ?? 30_000,
+  );
   retry.unref();
 
   const ready = initialServer().then(async (url) => {
@@ -204,13 +227,21 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
     async startWrite({ vin, packageIds, target, eraseConfirmed }) {
       const valid = parseVin(vin);
       if (target.kind === 'device' && !eraseConfirmed) {
-        throw new PncError('DRIVE_REFUSED', 'Writing erases the whole key: confirm it first.', { reason: 'ERASE_NOT_CONFIRMED' });
+        throw new PncError('DRIVE_REFUSED', 'Writing erases the whole key: confirm it first.', {
+          reason: 'ERASE_NOT_CONFIRMED',
+        });
       }
       const c = signedIn();
       const vehicle = await c.vehicle(valid);
       return jobs.start(
         { vin: valid, packageIds, target },
-        { client: c, serverName: state.server?.name ?? c.baseUrl, verified: verified!, vehicle, open: (t) => opts.drives.open(t) },
+        {
+          client: c,
+          serverName: state.server?.name ?? c.baseUrl,
+          verified: verified!,
+          vehicle,
+          open: (t) => opts.drives.open(t),
+        },
       );
     },
     async cancelWrite({ jobId }) {

@@ -17,16 +17,24 @@ export class IdleTimeoutFetcher extends BaseFetcher {
     let timer = setTimeout(() => controller.abort(), this.idleMs);
     let res;
     try {
-      res = await axios.get<Readable>(url, { responseType: 'stream', signal: controller.signal, maxRedirects: 0 });
+      res = await axios.get<Readable>(url, {
+        responseType: 'stream',
+        signal: controller.signal,
+        maxRedirects: 0,
+      });
     } catch (e) {
       clearTimeout(timer);
-      if (e instanceof AxiosError && e.response) throw new DownloadHTTPError(`GET ${url}: ${e.response.status}`, e.response.status);
+      if (e instanceof AxiosError && e.response)
+        throw new DownloadHTTPError(`GET ${url}: ${e.response.status}`, e.response.status);
       throw e;
     }
     const body = res.data;
     const rearm = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => body.destroy(new Error(`no data for ${this.idleMs} ms from ${url}`)), this.idleMs);
+      timer = setTimeout(
+        () => body.destroy(new Error(`no data for ${this.idleMs} ms from ${url}`)),
+        this.idleMs,
+      );
     };
     rearm();
     body.on('data', rearm);

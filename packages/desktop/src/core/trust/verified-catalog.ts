@@ -31,7 +31,8 @@ export async function fetchVerifiedCatalog(opts: VerifyOptions): Promise<Verifie
   const targetDir = join(opts.stateDir, 'tuf', 'targets');
   mkdirSync(metadataDir, { recursive: true });
   mkdirSync(targetDir, { recursive: true });
-  if (!existsSync(join(metadataDir, 'root.json'))) copyFileSync(opts.trustedRootFile, join(metadataDir, 'root.json'));
+  if (!existsSync(join(metadataDir, 'root.json')))
+    copyFileSync(opts.trustedRootFile, join(metadataDir, 'root.json'));
 
   const base = opts.serverUrl.replace(/\/$/, '');
   const updater = new Updater({
@@ -56,7 +57,10 @@ export async function fetchVerifiedCatalog(opts: VerifyOptions): Promise<Verifie
   };
   const parsed = Catalog.safeParse(JSON.parse(readFileSync(file, 'utf8')));
   if (!parsed.success) {
-    throw new PncError('METADATA_INVALID', `The signed catalog does not match the catalog schema: ${parsed.error.issues[0]?.message}`);
+    throw new PncError(
+      'METADATA_INVALID',
+      `The signed catalog does not match the catalog schema: ${parsed.error.issues[0]?.message}`,
+    );
   }
   return {
     version: timestamp.signed.meta['snapshot.json']?.version ?? 0,

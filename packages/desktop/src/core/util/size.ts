@@ -5,7 +5,8 @@ const UNITS: Record<string, number> = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 3
 /** `8GiB`, `8G` (binary) or `8GB` (decimal, as printed on keys) → bytes. */
 export function parseSize(input: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(i?B?)\s*$/i.exec(input);
-  if (!m) throw new PncError('VALIDATION_FAILED', `"${input}" is not a size; write e.g. 8GiB, 16GB or 1073741824.`);
+  if (!m)
+    throw new PncError('VALIDATION_FAILED', `"${input}" is not a size; write e.g. 8GiB, 16GB or 1073741824.`);
   const unit = m[2]!.toUpperCase();
   const decimal = m[3]!.toUpperCase() === 'B' && unit !== '';
   const factor = decimal ? 1000 ** ' KMGT'.indexOf(unit) : UNITS[unit]!;

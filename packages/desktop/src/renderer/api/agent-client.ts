@@ -30,9 +30,16 @@ export function createAgentClient(options: AgentClientOptions): DesktopApi {
         body: JSON.stringify(input === undefined ? {} : input),
       });
     } catch {
-      throw new PncError('INTERNAL', 'The local Plug\'nConnect agent does not answer: it may have been stopped.');
+      throw new PncError(
+        'INTERNAL',
+        "The local Plug'nConnect agent does not answer: it may have been stopped.",
+      );
     }
-    const reply = (await response.json().catch(() => null)) as { ok: boolean; result?: unknown; error?: unknown } | null;
+    const reply = (await response.json().catch(() => null)) as {
+      ok: boolean;
+      result?: unknown;
+      error?: unknown;
+    } | null;
     if (reply?.ok === true) return reply.result;
     throw toPncError(reply?.error);
   };

@@ -21,7 +21,13 @@ export function App() {
   let body;
   if (connection === null && failure?.code === 'UNAUTHENTICATED') body = <MissingAccess />;
   else if (connection === null && failure === null) body = <p className="loading">{t('app.loading')}</p>;
-  else if (step === 'server') body = <ServerStep onCancel={connected ? () => setChangingServer(false) : null} onConnected={() => setChangingServer(false)} />;
+  else if (step === 'server')
+    body = (
+      <ServerStep
+        onCancel={connected ? () => setChangingServer(false) : null}
+        onConnected={() => setChangingServer(false)}
+      />
+    );
   else if (step === 'signIn') body = <SignInStep />;
   else body = <VehicleStep />;
 

@@ -1,6 +1,9 @@
 import type { InputHTMLAttributes } from 'react';
 
-type FieldProps = { id: string; label: string; hint?: string } & Omit<InputHTMLAttributes<HTMLInputElement>, 'id'>;
+type FieldProps = { id: string; label: string; hint?: string } & Omit<
+  InputHTMLAttributes<HTMLInputElement>,
+  'id'
+>;
 
 /** A labelled text input with an optional hint tied to it for screen readers. */
 export function Field({ id, label, hint, className, ...input }: FieldProps) {
@@ -9,7 +12,12 @@ export function Field({ id, label, hint, className, ...input }: FieldProps) {
       <label className="field__label" htmlFor={id}>
         {label}
       </label>
-      <input id={id} className={`input${className ? ` ${className}` : ''}`} aria-describedby={hint ? `${id}-hint` : undefined} {...input} />
+      <input
+        id={id}
+        className={`input${className ? ` ${className}` : ''}`}
+        aria-describedby={hint ? `${id}-hint` : undefined}
+        {...input}
+      />
       {hint && (
         <p id={`${id}-hint`} className="field__hint">
           {hint}

@@ -13,10 +13,7 @@ export function Header({ onChangeServer }: { onChangeServer: (() => void) | null
             <rect width="32" height="32" rx="8" />
             <path d="M12 7v6M20 7v6M9 13h14v3a7 7 0 0 1-14 0v-3zM16 23v3" />
           </svg>
-          <div>
-            <p className="brand__name">{t('app.name')}</p>
-            <p className="brand__tagline">{t('app.tagline')}</p>
-          </div>
+          <p className="brand__name">{t('app.name')}</p>
         </div>
         <ServerSummary onChange={onChangeServer} />
         <UserBadge />

@@ -8,7 +8,9 @@ export function NotApplicableList({ items }: { items: readonly NotEligibleUpdate
   if (items.length === 0) return null;
   return (
     <details className="card not-applicable">
-      <summary className="not-applicable__summary">{t('updates.notApplicable', { count: items.length })}</summary>
+      <summary className="not-applicable__summary">
+        {t('updates.notApplicable', { count: items.length })}
+      </summary>
       <table className="not-applicable__table">
         <thead>
           <tr>
@@ -22,7 +24,9 @@ export function NotApplicableList({ items }: { items: readonly NotEligibleUpdate
           {items.map((item) => (
             <tr key={item.packageId}>
               <td>
-                <span className={`kind kind--small kind--${item.kind.toLowerCase()}`}>{t(`updates.kind.${item.kind}`)}</span>
+                <span className={`kind kind--small kind--${item.kind.toLowerCase()}`}>
+                  {t(`updates.kind.${item.kind}`)}
+                </span>
               </td>
               <td className="not-applicable__package">
                 {item.packageId}

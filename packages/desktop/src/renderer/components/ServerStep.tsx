@@ -6,7 +6,13 @@ import { ErrorNotice } from './ErrorNotice.js';
 import { Field } from './Field.js';
 
 /** Connecting to the dealership's server by address; `onCancel` when a working connection can be kept. */
-export function ServerStep({ onCancel, onConnected }: { onCancel: (() => void) | null; onConnected: () => void }) {
+export function ServerStep({
+  onCancel,
+  onConnected,
+}: {
+  onCancel: (() => void) | null;
+  onConnected: () => void;
+}) {
   const { t } = useTranslation();
   const connecting = useConnection((s) => s.pending === 'connect');
   const connect = useConnection((s) => s.connect);
@@ -41,7 +47,11 @@ export function ServerStep({ onCancel, onConnected }: { onCancel: (() => void) |
           onChange={(e) => setAddress(e.target.value)}
         />
         <div className="field-row__actions">
-          <button type="submit" className="button button--primary" aria-disabled={connecting || address.trim() === ''}>
+          <button
+            type="submit"
+            className="button button--primary"
+            aria-disabled={connecting || address.trim() === ''}
+          >
             {connecting && <span className="spinner" aria-hidden="true" />}
             {connecting ? t('connect.busy') : t('connect.submit')}
           </button>
@@ -52,9 +62,7 @@ export function ServerStep({ onCancel, onConnected }: { onCancel: (() => void) |
           )}
         </div>
       </form>
-      <div className="step__feedback" aria-live="polite">
-        {problem && !connecting && <ErrorNotice error={problem} />}
-      </div>
+      <div className="step__feedback">{problem && !connecting && <ErrorNotice error={problem} />}</div>
     </section>
   );
 }

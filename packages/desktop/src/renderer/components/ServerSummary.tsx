@@ -27,18 +27,19 @@ export function ServerSummary({ onChange }: { onChange: (() => void) | null }) {
     <div className="server">
       <span className="server__dot" aria-hidden="true" />
       <div className="server__text">
-        <p className="server__name">
-          {server.name}
+        <p className="server__line">
+          <span className="server__name">{server.name}</span>
           <span className="server__dealer">{t('server.dealer', { code: server.dealerCode })}</span>
         </p>
-        <p className="server__content">
+        <p className="server__line server__content">
           {content ? (
             <span title={formatDateTime(content.publishedAt, locale)}>
-              {t('server.contentVersion', { version: content.version })} ·{' '}
-              {ageSeconds < 60 ? t('server.contentFresh') : t('server.contentAge', { age: formatAge(ageSeconds, locale) })}
+              {ageSeconds < 60
+                ? t('server.contentFresh', { version: content.version })
+                : t('server.content', { version: content.version, age: formatAge(ageSeconds, locale) })}
             </span>
           ) : (
-            t('server.noContent')
+            <span>{t('server.noContent')}</span>
           )}
           {contentVerified ? (
             <span className="badge badge--verified" title={t('server.verifiedHint')}>
@@ -55,7 +56,7 @@ export function ServerSummary({ onChange }: { onChange: (() => void) | null }) {
         </p>
       </div>
       {onChange && (
-        <button type="button" className="button button--quiet server__change" onClick={onChange}>
+        <button type="button" className="button button--quiet button--small" onClick={onChange}>
           {t('server.change')}
         </button>
       )}

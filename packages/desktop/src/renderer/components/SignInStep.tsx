@@ -37,7 +37,14 @@ function SignInForm() {
           value={username}
           onChange={(e) => setUsername(e.target.value)}
         />
-        <Field id="password" label={t('signIn.password')} type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />
+        <Field
+          id="password"
+          label={t('signIn.password')}
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
         <div>
           <button type="submit" className="button button--primary" aria-disabled={busy || !ready}>
             {busy && <span className="spinner" aria-hidden="true" />}
@@ -45,9 +52,7 @@ function SignInForm() {
           </button>
         </div>
       </form>
-      <div className="step__feedback" aria-live="polite">
-        {failure && !busy && <ErrorNotice error={failure} />}
-      </div>
+      <div className="step__feedback">{failure && !busy && <ErrorNotice error={failure} />}</div>
     </>
   );
 }
@@ -76,8 +81,23 @@ function ChangePasswordForm() {
       </h1>
       <p className="step__intro">{t('password.intro')}</p>
       <form className="form-stack" onSubmit={(e) => void submit(e)} noValidate>
-        <Field id="current-password" label={t('password.current')} type="password" autoComplete="current-password" autoFocus value={current} onChange={(e) => setCurrent(e.target.value)} />
-        <Field id="new-password" label={t('password.new')} type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} />
+        <Field
+          id="current-password"
+          label={t('password.current')}
+          type="password"
+          autoComplete="current-password"
+          autoFocus
+          value={current}
+          onChange={(e) => setCurrent(e.target.value)}
+        />
+        <Field
+          id="new-password"
+          label={t('password.new')}
+          type="password"
+          autoComplete="new-password"
+          value={next}
+          onChange={(e) => setNext(e.target.value)}
+        />
         <Field
           id="repeat-password"
           label={t('password.repeat')}
@@ -98,9 +118,7 @@ function ChangePasswordForm() {
           </button>
         </div>
       </form>
-      <div className="step__feedback" aria-live="polite">
-        {failure && !busy && <ErrorNotice error={failure} />}
-      </div>
+      <div className="step__feedback">{failure && !busy && <ErrorNotice error={failure} />}</div>
     </>
   );
 }

@@ -13,7 +13,11 @@ export function StepNav({ current }: { current: Step }) {
         {STEPS.map((step, i) => {
           const state = i < currentIndex ? 'done' : i === currentIndex ? 'current' : 'todo';
           return (
-            <li key={step} className={`steps__item steps__item--${state}`} aria-current={state === 'current' ? 'step' : undefined}>
+            <li
+              key={step}
+              className={`steps__item steps__item--${state}`}
+              aria-current={state === 'current' ? 'step' : undefined}
+            >
               <span className="steps__number" aria-hidden="true">
                 {state === 'done' ? '✓' : i + 1}
               </span>

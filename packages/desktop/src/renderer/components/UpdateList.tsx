@@ -2,20 +2,23 @@ import { useTranslation } from 'react-i18next';
 import type { EligibleUpdate, Locale } from '@pnc/shared';
 import { formatSize } from '../i18n/format.js';
 import { HEAD_UNIT_NAMES } from './names.js';
-import { campaignsFirst } from './update-order.js';
+import { campaignsFirst, isOpenCampaign } from './update-order.js';
 
 function UpdateItem({ update }: { update: EligibleUpdate }) {
   const { t, i18n } = useTranslation();
   const locale = (i18n.resolvedLanguage ?? 'en') as Locale;
   const title = update.title[locale] ?? update.title.en;
+  const open = isOpenCampaign(update);
   return (
-    <li className={`update${update.campaign ? ' update--campaign' : ''}`}>
+    <li className={`update${open ? ' update--campaign' : ''}`}>
       <span className={`kind kind--${update.kind.toLowerCase()}`}>{t(`updates.kind.${update.kind}`)}</span>
       <div className="update__main">
         {update.campaign && (
           <p className="update__campaign">
             <span className="chip">{t('updates.campaign', { code: update.campaign.code })}</span>
-            {update.campaign.mandatory && <span className="badge badge--mandatory">{t('updates.mandatory')}</span>}
+            {open && update.campaign.mandatory && (
+              <span className="badge badge--mandatory">{t('updates.mandatory')}</span>
+            )}
           </p>
         )}
         <p className="update__title">{title}</p>
@@ -45,7 +48,12 @@ export function UpdateList({ updates }: { updates: readonly EligibleUpdate[] }) 
           {t('updates.title')}
         </h2>
         {updates.length > 0 && (
-          <p className="section-head__meta">{t('updates.summary', { count: updates.length, size: formatSize(total, i18n.resolvedLanguage ?? 'en') })}</p>
+          <p className="section-head__meta">
+            {t('updates.summary', {
+              count: updates.length,
+              size: formatSize(total, i18n.resolvedLanguage ?? 'en'),
+            })}
+          </p>
         )}
       </div>
       {updates.length === 0 ? (

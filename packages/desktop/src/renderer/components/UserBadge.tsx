@@ -17,7 +17,12 @@ export function UserBadge() {
       <span className="user__name" title={t('user.signedInAs', { name: user.username })}>
         {user.username}
       </span>
-      <button type="button" className="button button--quiet" aria-disabled={busy} onClick={() => void signOut()}>
+      <button
+        type="button"
+        className="button button--quiet button--small"
+        aria-disabled={busy}
+        onClick={() => void signOut()}
+      >
         {t('user.signOut')}
       </button>
     </div>

@@ -7,14 +7,20 @@ export function VehicleCard({ vehicle }: { vehicle: VehicleInfo }) {
   const { t } = useTranslation();
   const unknown = t('vehicle.notKnown');
   const brand = vehicle.brand ? BRAND_NAMES[vehicle.brand] : null;
-  const title = vehicle.source === 'registry' ? [brand, vehicle.model].filter(Boolean).join(' ') : (brand ?? t('vehicle.unknownTitle'));
+  const title =
+    vehicle.source === 'registry'
+      ? [brand, vehicle.model].filter(Boolean).join(' ')
+      : (brand ?? t('vehicle.unknownTitle'));
   const facts: Array<[string, string]> = [
     [t('vehicle.brand'), brand ?? unknown],
     [t('vehicle.model'), vehicle.model ?? unknown],
     [t('vehicle.modelYear'), vehicle.modelYear !== undefined ? String(vehicle.modelYear) : unknown],
     [t('vehicle.headUnit'), vehicle.headUnit ? HEAD_UNIT_NAMES[vehicle.headUnit] : unknown],
     [t('vehicle.softVersion'), vehicle.softVersion ?? unknown],
-    [t('vehicle.mapVersion'), vehicle.mapVersion ? [vehicle.mapVersion, vehicle.mapRegion].filter(Boolean).join(' · ') : unknown],
+    [
+      t('vehicle.mapVersion'),
+      vehicle.mapVersion ? [vehicle.mapVersion, vehicle.mapRegion].filter(Boolean).join(' · ') : unknown,
+    ],
   ];
   return (
     <section className="card vehicle" aria-labelledby="vehicle-title">

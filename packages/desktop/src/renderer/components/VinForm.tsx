@@ -32,7 +32,8 @@ export function VinForm() {
 
   // Normalising rewrites the value, which would throw the caret to the end: put it back.
   useLayoutEffect(() => {
-    if (caret.current !== null && input.current === document.activeElement) input.current?.setSelectionRange(caret.current, caret.current);
+    if (caret.current !== null && input.current === document.activeElement)
+      input.current?.setSelectionRange(caret.current, caret.current);
     caret.current = null;
   }, [vin]);
 
@@ -73,19 +74,26 @@ export function VinForm() {
           aria-invalid={problem !== null}
           aria-describedby="vin-status"
         />
-        <button type="submit" className="button button--primary vin-form__submit" aria-disabled={!complete || checking}>
+        <button
+          type="submit"
+          className="button button--primary vin-form__submit"
+          aria-disabled={!complete || checking}
+        >
           {checking && <span className="spinner" aria-hidden="true" />}
           {checking ? t('vehicle.busy') : t('vehicle.submit')}
         </button>
       </div>
-      <p id="vin-status" className="vin-status" aria-live="polite">
-        {problem ? (
-          <VinProblem problem={problem} />
-        ) : (
-          <span className={`vin-status__message${complete ? ' vin-status__message--ok' : ''}`}>
-            {complete ? t('vehicle.valid') : t('vehicle.vinHint')}
-          </span>
-        )}
+      <p id="vin-status" className="vin-status">
+        {/* Only the message is announced as it changes, not the counter at every keystroke. */}
+        <span aria-live="polite">
+          {problem ? (
+            <VinProblem problem={problem} />
+          ) : (
+            <span className={`vin-status__message${complete ? ' vin-status__message--ok' : ''}`}>
+              {complete ? t('vehicle.valid') : t('vehicle.vinHint')}
+            </span>
+          )}
+        </span>
         <span className="vin-status__counter">{t('vehicle.counter', { length: vin.length })}</span>
       </p>
     </form>

@@ -5,7 +5,8 @@ const GB = 1_000_000_000;
 
 /** Bytes as MB or GB (decimal, as keys are sold), e.g. "1,3 Go" in French. */
 export function formatSize(bytes: number, locale: string): string {
-  const [value, unit] = bytes >= GB ? [bytes / GB, 'gigabyte'] : [Math.max(bytes / MB, bytes > 0 ? 0.1 : 0), 'megabyte'];
+  const [value, unit] =
+    bytes >= GB ? [bytes / GB, 'gigabyte'] : [Math.max(bytes / MB, bytes > 0 ? 0.1 : 0), 'megabyte'];
   return new Intl.NumberFormat(locale, {
     style: 'unit',
     unit,

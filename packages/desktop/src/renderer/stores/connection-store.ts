@@ -37,11 +37,16 @@ export function stepFor(c: ConnectionState | null): 'server' | 'signIn' | 'vehic
 }
 
 /** The error to show about the connection, if any. */
-export function connectionProblem(s: Pick<ConnectionStoreState, 'connection' | 'failure'>): { code: string; details?: Record<string, unknown> } | null {
+export function connectionProblem(
+  s: Pick<ConnectionStoreState, 'connection' | 'failure'>,
+): { code: string; details?: Record<string, unknown> } | null {
   return s.failure ?? s.connection?.error ?? null;
 }
 
-export function createConnectionStore(api: DesktopApi, now: () => number = Date.now): StoreApi<ConnectionStoreState> {
+export function createConnectionStore(
+  api: DesktopApi,
+  now: () => number = Date.now,
+): StoreApi<ConnectionStoreState> {
   const store = createStore<ConnectionStoreState>()((set, get) => {
     const run = async (action: ConnectionAction, call: () => Promise<ConnectionState>): Promise<boolean> => {
       if (get().pending !== null) return false;
@@ -69,8 +74,10 @@ export function createConnectionStore(api: DesktopApi, now: () => number = Date.
         }
       },
       connect: (url) => run('connect', () => api.connect({ url: url.trim() })),
-      signIn: (username, password) => run('signIn', () => api.signIn({ username: username.trim(), password })),
-      changePassword: (currentPassword, newPassword) => run('changePassword', () => api.changePassword({ currentPassword, newPassword })),
+      signIn: (username, password) =>
+        run('signIn', () => api.signIn({ username: username.trim(), password })),
+      changePassword: (currentPassword, newPassword) =>
+        run('changePassword', () => api.changePassword({ currentPassword, newPassword })),
       signOut: () => run('signOut', () => api.signOut({})),
       dispose: () => unsubscribe(),
     };

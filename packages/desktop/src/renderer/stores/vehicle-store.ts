@@ -1,5 +1,12 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { checkPartialVin, normalizeVin, parseVin, type ApiErrorBody, type DesktopApi, type EligibilityResult } from '@pnc/shared';
+import {
+  checkPartialVin,
+  normalizeVin,
+  parseVin,
+  type ApiErrorBody,
+  type DesktopApi,
+  type EligibilityResult,
+} from '@pnc/shared';
 import { toApiError } from '../api/errors.js';
 
 /** The contract's limit; longer input is kept (and reported too long) rather than cut silently. */
@@ -33,7 +40,13 @@ export function createVehicleStore(api: DesktopApi): StoreApi<VehicleStoreState>
       const vin = normalizeVin(raw).slice(0, MAX_INPUT);
       if (vin === get().vin) return;
       // Results belong to the VIN they were asked for: a new VIN clears them.
-      set({ vin, problem: checkPartialVin(vin)?.toJSON() ?? null, status: 'idle', result: null, failure: null });
+      set({
+        vin,
+        problem: checkPartialVin(vin)?.toJSON() ?? null,
+        status: 'idle',
+        result: null,
+        failure: null,
+      });
     },
     async check() {
       const { vin, status } = get();
