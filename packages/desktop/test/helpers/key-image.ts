@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 
 const PARTITION_OFFSET = 1024 * 1024;
 const MTOOLS_ENV = { ...process.env, MTOOLS_SKIP_CHECK: '1', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
@@ -29,4 +30,26 @@ export function mcopyToBuffer(image: string, path: string): Buffer {
     env: MTOOLS_ENV,
     maxBuffer: 1 << 30,
   });
+}
+
+/** Corrupts a key the way a faulty flash cell would: flips the first byte of one file's data. */
+export function flipFirstByteOf(image: string, path: string): void {
+  const fat = execFileSync('mshowfat', ['-i', `${image}@@${PARTITION_OFFSET}`, `::/${path}`], { env: MTOOLS_ENV }).toString();
+  const cluster = Number(/<(\d+)/.exec(fat)![1]);
+  const fd = openSync(image, 'r+');
+  try {
+    const bpb = Buffer.alloc(512);
+    readSync(fd, bpb, 0, 512, PARTITION_OFFSET);
+    const bytesPerSector = bpb.readUInt16LE(11);
+    const clusterBytes = bpb.readUInt8(13) * bytesPerSector;
+    const fatSectors = bpb.readUInt32LE(36);
+    const dataStart = PARTITION_OFFSET + (bpb.readUInt16LE(14) + bpb.readUInt8(16) * fatSectors) * bytesPerSector;
+    const at = dataStart + (cluster - 2) * clusterBytes;
+    const b = Buffer.alloc(1);
+    readSync(fd, b, 0, 1, at);
+    b[0] = b[0]! ^ 0xff;
+    writeSync(fd, b, 0, 1, at);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EligibilityResult, ServerInfo } from '@pnc/shared';
 import { cli, freePort, runNode, startNode, stopProcess, waitForJson } from '../helpers/processes.js';
-import { fsckImage, mcopyToBuffer } from '../helpers/key-image.js';
+import { flipFirstByteOf, fsckImage, mcopyToBuffer } from '../helpers/key-image.js';
 import { ensureDemoAccounts } from '../../../../scripts/demo-accounts.mjs';
 
 /**
@@ -135,6 +135,29 @@ describe('origin → server → key', () => {
     // The image is sparse: only metadata and file bytes take disk space.
     const used = Number(execFileSync('du', ['-B1', image]).toString().split('\t')[0]);
     expect(used).toBeLessThan(pkg.size + 64 * 1024 * 1024);
+  });
+
+  it('verifies the key later, and catches one flipped byte on it (exit code 7)', async () => {
+    const image = join(dir, 'key.img');
+    const ok = await runNode(cli.key, ['verify', '--image', image, '--json'], env);
+    expect(ok.code, ok.stderr).toBe(0);
+    const report = JSON.parse(ok.stdout) as { intact: boolean; state: string; manifest: { files: Array<{ path: string }> } };
+    expect(report).toMatchObject({ intact: true, state: 'complete' });
+    const victim = report.manifest.files[0]!.path;
+    flipFirstByteOf(image, victim);
+    const bad = await runNode(cli.key, ['verify', '--image', image, '--json'], env);
+    expect(bad.code).toBe(7);
+    expect(JSON.parse(bad.stdout)).toMatchObject({ intact: false, problems: [{ path: victim, problem: 'hash' }] });
+  });
+
+  it('refuses the disk holding / even when named explicitly, before downloading anything', async () => {
+    const source = execFileSync('findmnt', ['-no', 'SOURCE', '/']).toString().trim();
+    const parent = execFileSync('lsblk', ['-no', 'PKNAME', source]).toString().trim();
+    const disk = parent ? `/dev/${parent}` : source;
+    const { vin, result } = await firstVehicleWithUpdates();
+    const r = await runNode(cli.key, ['write', '--server', serverUrl, '--vin', vin, '--package', result.eligible[0]!.packageId, '--device', disk, '--yes'], env);
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain('DRIVE_REFUSED');
   });
 
   it('refuses an update that is not for the vehicle (exit code 5) and writes nothing', async () => {

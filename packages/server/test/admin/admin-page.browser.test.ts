@@ -24,6 +24,7 @@ describe('admin status page in Chromium', () => {
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
     });
     const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
+    context.setDefaultTimeout(10_000);
     page = await context.newPage();
     page.on('pageerror', (e) => {
       throw e;
@@ -38,8 +39,9 @@ describe('admin status page in Chromium', () => {
     await page.goto(url);
     await expect.poll(() => page.locator('#view-signin').isVisible()).toBe(true);
     await shot('1-sign-in');
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password', { exact: true }).fill(f.adminPassword);
+    const signIn = page.locator('#view-signin');
+    await signIn.getByLabel('Username').fill('admin');
+    await signIn.getByLabel('Password').fill(f.adminPassword);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Choose your password' }).waitFor();
     // The one-time password was just typed: only the new one is asked.
@@ -107,8 +109,8 @@ describe('admin status page in Chromium', () => {
     const other = await browser.newContext({ locale: 'de-DE' });
     const p = await other.newPage();
     await p.goto(url);
-    await p.getByLabel('Benutzername').fill('giulia');
-    await p.getByLabel('Passwort', { exact: true }).fill('giulia fixes cars');
+    await p.locator('#view-signin').getByLabel('Benutzername').fill('giulia');
+    await p.locator('#view-signin').getByLabel('Passwort').fill('giulia fixes cars');
     await p.getByRole('button', { name: 'Anmelden' }).click();
     await p.getByRole('heading', { name: 'Administratorkonto erforderlich' }).waitFor();
     await other.close();

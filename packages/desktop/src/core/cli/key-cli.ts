@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { evaluateEligibility, isPncError, parseVin, PncError, type ErrorCode } from '@pnc/shared';
 import { trustedRootFile, workstationHome } from '../config/paths.js';
-import { openImageTarget } from '../fat32/index.js';
+import { createDriveAccess, ejectDrive, listDrives } from '../drives/index.js';
+import { readKey } from '../keys/read-key.js';
 import { writeKey } from '../keys/write-key.js';
 import { ServerClient } from '../server/server-client.js';
 import { fetchVerifiedCatalog } from '../trust/verified-catalog.js';
@@ -17,12 +18,17 @@ const HELP = `pnc-key — write and check Plug'nConnect update keys
 Usage:
   pnc-key login --server URL --user NAME        (password from PNC_PASSWORD or standard input)
   pnc-key check <VIN> --server URL [--json]
+  pnc-key drives [--json]                      keys the app may write, and why others are refused
   pnc-key write --server URL --vin VIN --package ID [--package ID…]
-                --image FILE --size SIZE [--label NAME] [--json]
+                (--device DEV | --image FILE --size SIZE) [--yes] [--label NAME] [--json]
+  pnc-key verify (--device DEV | --image FILE) [--json]   what a key holds, and whether it is intact
+  pnc-key eject DEV                                 unmount and power off a key safely
 
 Options:
   --server URL        the dealer's Plug'nConnect server (e.g. http://plugnconnect:8080)
   --trusted-root FILE the carmaker's root.json (default: the one shipped with the app, or PNC_TRUSTED_ROOT)
+  --device DEV        a whole removable drive (erased; needs --yes); system drives are always refused
+  --image FILE        a FAT32 disk image of --size bytes (e.g. 8GiB), for IT and tests
   --json              machine-readable output (NDJSON progress on stderr, result on stdout)
 
 Exit codes: 0 ok · 2 usage · 3 server unreachable or not signed in · 4 content not trusted · 5 not for this vehicle ·
@@ -158,16 +164,23 @@ async function write(args: string[]): Promise<number> {
       vin: { type: 'string' },
       package: { type: 'string', multiple: true },
       image: { type: 'string' },
+      device: { type: 'string' },
       size: { type: 'string' },
       label: { type: 'string' },
+      yes: { type: 'boolean' },
     },
   });
   if (!values.vin) throw usage('--vin is required');
   if (!values.package?.length) throw usage('at least one --package is required');
-  if (!values.image || !values.size) throw usage('--image FILE and --size SIZE are required');
+  if (!values.device === !values.image) throw usage('give either --device DEV or --image FILE');
+  if (values.image && !values.size) throw usage('--image needs --size (e.g. 8GiB)');
+  if (values.device && !values.yes) throw usage(`writing erases everything on ${values.device}: add --yes to confirm`);
   const vin = parseVin(values.vin);
-  const volumeBytes = parseSize(values.size);
-  const image = values.image;
+  const target = values.device
+    ? ({ kind: 'device', device: values.device } as const)
+    : ({ kind: 'image', path: values.image!, size: parseSize(values.size!) } as const);
+  // The guards run before anything is downloaded: a refused drive costs nothing.
+  const opened = await createDriveAccess().open(target);
   const { client, info, verified } = await connect(values);
   const vehicle = await client.vehicle(vin);
   const controller = new AbortController();
@@ -179,20 +192,64 @@ async function write(args: string[]): Promise<number> {
     verified,
     vehicle,
     packageIds: values.package,
-    volumeBytes,
-    openTarget: () => openImageTarget(image, volumeBytes),
+    volumeBytes: opened.volumeBytes,
+    openTarget: opened.openTarget,
     app: APP,
     signal: controller.signal,
     onProgress: createProgressPrinter(mode),
     ...(values.label ? { label: values.label } : {}),
   });
-  if (values.json) console.log(JSON.stringify({ ok: true, image, ...result }, null, 2));
+  if (values.json) console.log(JSON.stringify({ ok: true, target: opened.label, ...result }, null, 2));
   else {
     console.log(
-      `Key ${result.keyId} written to ${image}: ${result.files} files, ${formatBytes(result.bytes)} in ${result.seconds.toFixed(1)} s, verified.`,
+      `Key ${result.keyId} written to ${opened.label}: ${result.files} files, ${formatBytes(result.bytes)} in ${result.seconds.toFixed(1)} s, verified.`,
     );
   }
   return 0;
+}
+
+async function drives(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
+  const list = await listDrives();
+  if (values.json) {
+    console.log(JSON.stringify(list, null, 2));
+    return 0;
+  }
+  if (list.length === 0) console.log('No drives found.');
+  for (const d of list) {
+    const speed = d.usbSpeed === 'usb2' ? '  ⚠ USB 2.0 port: key creation will be several times slower' : '';
+    const status = d.offered ? '✔ can be written' : `✘ ${d.refusal?.reason ?? 'refused'}`;
+    console.log(`${d.device}  ${formatBytes(d.size)}  ${d.description}  ${status}${speed}`);
+  }
+  return 0;
+}
+
+async function verify(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { image: { type: 'string' }, device: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  const path = values.device ?? values.image;
+  if (!path) throw usage('give --device DEV or --image FILE');
+  const report = await readKey(path);
+  if (values.json) console.log(JSON.stringify(report, null, 2));
+  else if (report.state === 'not-a-plugnconnect-key') console.log(`${path} is not a Plug'nConnect key (it has no key manifest).`);
+  else {
+    const m = report.manifest!;
+    console.log(`Key ${m.keyId} for ${m.vin}: ${m.packages.map((p) => `${p.id} (${p.kind} ${p.version})`).join(', ')}`);
+    console.log(`Written ${m.createdAt} by ${m.app.name} ${m.app.version} from ${m.server.name}; state ${m.state}.`);
+    for (const p of report.problems) console.log(`  ✘ ${p.path}: ${p.problem}`);
+    console.log(report.intact ? "Intact: every file matches the carmaker's signature." : 'NOT intact: do not install this key; write it again.');
+  }
+  return report.intact ? 0 : 7;
+}
+
+async function eject(args: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args, options: {}, allowPositionals: true });
+  if (!positionals[0]) throw usage('give the key to eject (device or mount point)');
+  const r = await ejectDrive(positionals[0]);
+  console.log(r.ok ? (r.message ?? 'The key can be removed.') : r.message);
+  return r.ok ? 0 : 6;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -204,6 +261,12 @@ async function main(argv: string[]): Promise<number> {
       return check(rest);
     case 'write':
       return write(rest);
+    case 'drives':
+      return drives(rest);
+    case 'verify':
+      return verify(rest);
+    case 'eject':
+      return eject(rest);
     case '--version':
     case 'version':
       console.log(APP.version);

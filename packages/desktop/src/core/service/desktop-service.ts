@@ -15,6 +15,7 @@ import {
 import type { BlockTarget } from '../fat32/index.js';
 import { createKeyLedger } from '../keys/key-ledger.js';
 import { createWriteJobs } from '../keys/write-jobs.js';
+import { createDriveAccess } from '../drives/index.js';
 import { normalizeServerUrl, ServerClient } from '../server/server-client.js';
 import { fetchVerifiedCatalog, type VerifiedCatalog } from '../trust/verified-catalog.js';
 import { createSessionStore, type SecretCodec } from './session-store.js';
@@ -27,7 +28,8 @@ export interface DesktopServiceOptions {
   /** How the session token is protected at rest (Electron passes safeStorage). */
   secrets?: SecretCodec;
   workstationName?: string;
-  drives: DriveAccess;
+  /** Defaults to the real drives behind the core's guards; tests may pass their own. */
+  drives?: DriveAccess;
   /** How often unacknowledged confirmations are re-sent. */
   confirmRetryMs?: number;
 }
@@ -64,6 +66,7 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
   let verified: VerifiedCatalog | null = null;
   let state: ConnectionState = DISCONNECTED;
   const emitEvent = (e: DesktopEvent) => events.emit('event', e);
+  const drives = opts.drives ?? createDriveAccess();
   const ledger = createKeyLedger(opts.stateDir);
   const emitKeys = () => {
     ledger.list().then(
@@ -72,7 +75,7 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
     );
   };
   const jobs = createWriteJobs(ledger, (job) => emitEvent({ type: 'job', job }), emitKeys);
-  const stopWatching = opts.drives.watch((drives) => emitEvent({ type: 'drives', drives }));
+  const stopWatching = drives.watch((drives) => emitEvent({ type: 'drives', drives }));
   // tuf-js keeps its trusted metadata in one folder, and state changes must not interleave.
   let queue: Promise<unknown> = Promise.resolve();
   const serialized = <T>(f: () => Promise<T>): Promise<T> => {
@@ -222,7 +225,7 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
       return evaluateEligibility(vehicle, verified!.catalog);
     },
     async listDrives() {
-      return opts.drives.list();
+      return drives.list();
     },
     async startWrite({ vin, packageIds, target, eraseConfirmed }) {
       const valid = parseVin(vin);
@@ -240,7 +243,7 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
           serverName: state.server?.name ?? c.baseUrl,
           verified: verified!,
           vehicle,
-          open: (t) => opts.drives.open(t),
+          open: (t) => drives.open(t),
         },
       );
     },
