@@ -51,18 +51,29 @@ export type KeyTarget = z.infer<typeof KeyTarget>;
 export const WritePhase = z.enum(['preparing', 'writing', 'verifying', 'finalizing', 'done', 'failed', 'cancelled']);
 export type WritePhase = z.infer<typeof WritePhase>;
 
+export const KeyJobState = z.object({
+  label: z.string(),
+  phase: z.union([WritePhase, z.literal('failed')]),
+  bytesDone: z.number().int().min(0),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  keyId: z.string().nullable(),
+});
+export type KeyJobState = z.infer<typeof KeyJobState>;
+
+/** One download writing one or several keys; a key that fails is dropped, the others go on. */
 export const JobState = z.object({
   jobId: z.string(),
   vin: z.string(),
   packageIds: z.array(z.string()),
-  target: KeyTarget,
+  targets: z.array(KeyTarget),
   phase: WritePhase,
   bytesDone: z.number().int().min(0),
   bytesTotal: z.number().int().min(0),
   bytesPerSecond: z.number().min(0),
   etaSeconds: z.number().int().nullable(),
+  keys: z.array(KeyJobState),
+  /** Set when the whole job failed or was cancelled. */
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
-  keyId: z.string().nullable(),
   startedAt: z.iso.datetime(),
 });
 export type JobState = z.infer<typeof JobState>;
@@ -107,12 +118,12 @@ export const desktopApiContract = {
   /** Eligibility re-evaluated on the workstation over the catalog it verified itself. */
   checkVehicle: { input: z.object({ vin: z.string().max(64) }), output: EligibilityResult },
   listDrives: { input: NoInput, output: z.array(DriveInfo) },
-  /** Starts writing one key; progress arrives as `job` events. Erasing a device needs `eraseConfirmed`. */
+  /** Starts writing keys (one download for all); progress arrives as `job` events. Erasing devices needs `eraseConfirmed`. */
   startWrite: {
     input: z.object({
       vin: z.string().max(64),
       packageIds: z.array(z.string().max(80)).min(1).max(8),
-      target: KeyTarget,
+      targets: z.array(KeyTarget).min(1).max(4),
       eraseConfirmed: z.boolean(),
     }),
     output: JobState,

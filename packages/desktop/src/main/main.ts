@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, session } from 'electron';
 import { trustedRootFile, workstationHome } from '../core/config/paths.js';
+import { createDriveAccess } from '../core/drives/index.js';
 import { createDesktopService } from '../core/service/desktop-service.js';
 import { hardenSession, hardenWebContents } from './hardening.js';
 import { wireDesktopIpc } from './ipc.js';
@@ -30,6 +31,7 @@ async function start(): Promise<void> {
     // The same state as the CLI and the browser mode: keys awaiting confirmation show in both.
     stateDir: workstationHome(),
     trustedRootFile: trustedRootFile(),
+    drives: createDriveAccess(),
     ...(secrets ? { secrets } : {}),
   });
   const unwire = wireDesktopIpc({

@@ -279,7 +279,7 @@ export function createInMemoryApi(initial: Partial<ConnectionState> = {}): InMem
       return drives;
     },
     /** Accepts the write and answers its first state; progress is the core's business, not this fixture's. */
-    async startWrite({ vin, packageIds, target, eraseConfirmed }) {
+    async startWrite({ vin, packageIds, targets, eraseConfirmed }) {
       const valid = parseVin(vin);
       signedIn();
       const packages = packageIds.map((id) => {
@@ -287,7 +287,8 @@ export function createInMemoryApi(initial: Partial<ConnectionState> = {}): InMem
         if (!p) throw new PncError('PACKAGE_UNKNOWN', `No package ${id} in the catalog.`, { packageId: id });
         return p;
       });
-      if (target.kind === 'device') {
+      for (const target of targets) {
+        if (target.kind !== 'device') continue;
         const drive = drives.find((d) => d.device === target.device);
         if (!drive?.offered)
           throw new PncError('DRIVE_REFUSED', `${target.device} is not a removable USB key.`, {
@@ -300,14 +301,20 @@ export function createInMemoryApi(initial: Partial<ConnectionState> = {}): InMem
         jobId: `job-${jobs.size + 1}`,
         vin: valid,
         packageIds,
-        target,
+        targets,
         phase: 'preparing',
         bytesDone: 0,
         bytesTotal: packages.reduce((n, p) => n + p.files.reduce((m, f) => m + f.size, 0), 0),
         bytesPerSecond: 0,
         etaSeconds: null,
+        keys: targets.map((t) => ({
+          label: t.kind === 'device' ? t.device : t.path,
+          phase: 'preparing',
+          bytesDone: 0,
+          error: null,
+          keyId: null,
+        })),
         error: null,
-        keyId: null,
         startedAt: '2026-11-24T09:30:00Z',
       };
       jobs.set(job.jobId, job);

@@ -39,5 +39,10 @@ export async function diskUsage(dataDir: string, now = Date.now()): Promise<Disk
     cached = { at: now, bytes: folderBytes(join(dataDir, 'store')) };
     storeSizes.set(dataDir, cached);
   }
-  return { path: dataDir, totalBytes: fs.blocks * fs.bsize, freeBytes: fs.bavail * fs.bsize, storeBytes: await cached.bytes };
+  return {
+    path: dataDir,
+    totalBytes: fs.blocks * fs.bsize,
+    freeBytes: fs.bavail * fs.bsize,
+    storeBytes: await cached.bytes,
+  };
 }

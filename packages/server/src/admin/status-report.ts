@@ -30,23 +30,35 @@ function standingSyncFailures(history: SyncRunRecord[]): StatusProblem[] {
 
 function problems(
   deps: AppDeps,
-  s: { sync: SyncStatus | null; history: SyncRunRecord[]; outbox: StatusResponse['outbox']; disk: StatusResponse['disk']; info: StatusResponse['info'] },
+  s: {
+    sync: SyncStatus | null;
+    history: SyncRunRecord[];
+    outbox: StatusResponse['outbox'];
+    disk: StatusResponse['disk'];
+    info: StatusResponse['info'];
+  },
 ): StatusProblem[] {
   const out = standingSyncFailures(s.history);
   const now = s.info.serverTime;
   if (!s.info.content) {
-    out.push({ kind: 'content-missing', at: null, message: 'The box has no content yet: the first synchronisation has not completed, so workstations cannot prepare keys.' });
+    out.push({
+      kind: 'content-missing',
+      at: null,
+      message:
+        'The box has no content yet: the first synchronisation has not completed, so workstations cannot prepare keys.',
+    });
   } else if (Date.parse(s.info.content.expiresAt) <= Date.parse(now)) {
     out.push({
       kind: 'content-expired',
       at: s.info.content.expiresAt,
-      message: 'The served content has expired: workstations will refuse it until a synchronisation succeeds. Check the internet connection (HTTPS 443 to the carmaker).',
+      message:
+        'The served content has expired: workstations will refuse it until a synchronisation succeeds. Check the internet connection (HTTPS 443 to the carmaker).',
     });
   }
   if (s.sync?.clock?.warning) out.push({ kind: 'clock', at: now, message: s.sync.clock.warning });
   if (s.outbox.pending > 0 && (s.outbox.lastError || !deps.outbox)) {
     const n = s.outbox.pending;
-    const what = `${n} installation confirmation${n === 1 ? '' : 's'} not yet delivered to the carmaker${s.outbox.oldest ? ` (oldest received ${s.outbox.oldest})` : ''}`;
+    const what = `${n} installation confirmation${n === 1 ? '' : 's'} not yet delivered to the carmaker`;
     out.push({
       kind: 'outbox',
       at: s.outbox.oldest,

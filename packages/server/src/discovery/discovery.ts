@@ -32,18 +32,34 @@ export async function startDiscovery(opts: DiscoveryOptions): Promise<Discovery>
   const answerFor = (peer: string): DiscoveryAnswer => {
     const host = ANY_HOST.has(opts.httpHost) ? localAddressFor(peer) : opts.httpHost;
     const hostPart = host.includes(':') ? `[${host}]` : host;
-    return { product: 'plugnconnect-server', name: opts.name, dealerCode: opts.dealerCode, version: opts.version, port: opts.httpPort, url: `http://${hostPart}:${opts.httpPort}` };
+    return {
+      product: 'plugnconnect-server',
+      name: opts.name,
+      dealerCode: opts.dealerCode,
+      version: opts.version,
+      port: opts.httpPort,
+      url: `http://${hostPart}:${opts.httpPort}`,
+    };
   };
   let udp: UdpResponder | null = null;
   try {
     udp = await startUdpResponder({ port: opts.udpPort, answerFor, log: opts.log });
     opts.log.info({ udpPort: udp.port }, 'answering discovery probes');
   } catch (err) {
-    opts.log.warn({ err, udpPort: opts.udpPort }, 'UDP discovery probe responder not started; workstations can still find the box by DNS-SD, DNS name or address');
+    opts.log.warn(
+      { err, udpPort: opts.udpPort },
+      'UDP discovery probe responder not started; workstations can still find the box by DNS-SD, DNS name or address',
+    );
   }
   let dnsSd: DnsSdAdvert | null = null;
   try {
-    dnsSd = advertiseDnsSd({ name: opts.name, dealerCode: opts.dealerCode, version: opts.version, port: opts.httpPort, log: opts.log });
+    dnsSd = advertiseDnsSd({
+      name: opts.name,
+      dealerCode: opts.dealerCode,
+      version: opts.version,
+      port: opts.httpPort,
+      log: opts.log,
+    });
   } catch (err) {
     opts.log.warn({ err }, 'DNS-SD advertisement not started');
   }

@@ -42,7 +42,7 @@ const PRIVATE_RANGES: Array<[string, number]> = [
 
 function inRange(ip: number, base: string, bits: number): boolean {
   const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return ((ip & mask) >>> 0) === ((toInt(base)! & mask) >>> 0);
+  return (ip & mask) >>> 0 === (toInt(base)! & mask) >>> 0;
 }
 
 /**
@@ -53,7 +53,7 @@ export function isLanSource(address: string): boolean {
   const ip = toInt(address);
   if (ip === null) return false;
   if (PRIVATE_RANGES.some(([base, bits]) => inRange(ip, base, bits))) return true;
-  return localNets().some((n) => ((ip & n.mask) >>> 0) === n.net);
+  return localNets().some((n) => (ip & n.mask) >>> 0 === n.net);
 }
 
 /** The local IPv4 address a LAN peer can reach us at: the one on its subnet, loopback for itself. */
@@ -62,7 +62,7 @@ export function localAddressFor(peer: string): string {
   const nets = localNets();
   if (ip !== null) {
     if (inRange(ip, '127.0.0.0', 8)) return '127.0.0.1';
-    const same = nets.find((n) => ((ip & n.mask) >>> 0) === n.net);
+    const same = nets.find((n) => (ip & n.mask) >>> 0 === n.net);
     if (same) return same.address;
   }
   return nets.find((n) => !inRange(toInt(n.address)!, '127.0.0.0', 8))?.address ?? '127.0.0.1';

@@ -23,7 +23,12 @@ export function isProbe(msg: Buffer): boolean {
 
 /** Serialises an answer within MAX_ANSWER_BYTES, shortening free-text fields if they are long. */
 export function encodeAnswer(a: DiscoveryAnswer): Buffer | null {
-  const bounded: DiscoveryAnswer = { ...a, name: a.name.slice(0, 64), dealerCode: a.dealerCode.slice(0, 32), version: a.version.slice(0, 32) };
+  const bounded: DiscoveryAnswer = {
+    ...a,
+    name: a.name.slice(0, 64),
+    dealerCode: a.dealerCode.slice(0, 32),
+    version: a.version.slice(0, 32),
+  };
   const out = Buffer.from(JSON.stringify(bounded), 'utf8');
   return out.length <= MAX_ANSWER_BYTES ? out : null;
 }
@@ -48,7 +53,8 @@ export async function startUdpResponder(opts: {
   const socket: Socket = createSocket({ type: 'udp4' });
   socket.on('message', (msg: Buffer, from: RemoteInfo) => {
     // Privileged source ports are what reflection attacks aim at (DNS, NTP…); real clients use ephemeral ones.
-    if (from.port < 1024 || !isProbe(msg) || !isLanSource(from.address) || !limiter.take(from.address)) return;
+    if (from.port < 1024 || !isProbe(msg) || !isLanSource(from.address) || !limiter.take(from.address))
+      return;
     const answer = encodeAnswer(opts.answerFor(from.address));
     if (!answer) return;
     socket.send(answer, from.port, from.address, (err) => {

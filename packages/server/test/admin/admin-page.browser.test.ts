@@ -12,7 +12,8 @@ describe('admin status page in Chromium', () => {
   let browser: Browser;
   let page: Page;
   let url: string;
-  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `admin-${name}.png`), fullPage: true });
+  const shot = (name: string) =>
+    page.screenshot({ path: join(SCREENSHOTS, `admin-${name}.png`), fullPage: true });
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
@@ -21,7 +22,14 @@ describe('admin status page in Chromium', () => {
     url = `http://127.0.0.1:${(f.app.server.address() as AddressInfo).port}/`;
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+      ],
     });
     const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
     context.setDefaultTimeout(10_000);
@@ -46,11 +54,13 @@ describe('admin status page in Chromium', () => {
     await page.getByRole('heading', { name: 'Choose your password' }).waitFor();
     // The one-time password was just typed: only the new one is asked.
     expect(await page.locator('#password-current').isVisible()).toBe(false);
-    await page.getByLabel('New password').fill('short');
+    await page.getByLabel('New password', { exact: true }).fill('short');
     await page.getByLabel('Repeat the new password').fill('short');
     await page.getByRole('button', { name: 'Save the password' }).click();
-    await expect.poll(() => page.locator('#password-error').textContent()).toBe('The new password needs at least 10 characters.');
-    await page.getByLabel('New password').fill('workshop status page');
+    await expect
+      .poll(() => page.locator('#password-error').textContent())
+      .toBe('The new password needs at least 10 characters.');
+    await page.getByLabel('New password', { exact: true }).fill('workshop status page');
     await page.getByLabel('Repeat the new password').fill('workshop status page');
     await shot('2-choose-password');
     await page.getByRole('button', { name: 'Save the password' }).click();
@@ -58,7 +68,9 @@ describe('admin status page in Chromium', () => {
   });
 
   it('shows the content version and its age', async () => {
-    const info = (await f.app.inject({ url: '/api/v1/info' })).json<{ content: { version: number; packages: number } }>();
+    const info = (await f.app.inject({ url: '/api/v1/info' })).json<{
+      content: { version: number; packages: number };
+    }>();
     await page.getByText(`Version ${info.content.version}`, { exact: true }).waitFor();
     await page.getByText(/^Content from (\d+ seconds? ago|now|\d+ minutes? ago)$/).waitFor();
     expect(await page.locator('#health-title').textContent()).toBe('Everything is working');
@@ -76,15 +88,32 @@ describe('admin status page in Chromium', () => {
     await shot('3-one-time-password');
 
     // The technician signs in from a workstation and confirms an installation: the page shows both.
-    const login = await f.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'giulia', password, workstation: 'ATELIER-PC-2' } });
+    const login = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { username: 'giulia', password, workstation: 'ATELIER-PC-2' },
+    });
     const h = { authorization: `Bearer ${login.json<{ token: string }>().token}` };
-    await f.app.inject({ method: 'POST', url: '/api/v1/auth/password', headers: h, payload: { currentPassword: password, newPassword: 'giulia fixes cars' } });
-    const { catalog } = (await f.app.inject({ url: '/api/v1/catalog', headers: h })).json<{ catalog: { packages: Array<{ id: string }> } }>();
+    await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/password',
+      headers: h,
+      payload: { currentPassword: password, newPassword: 'giulia fixes cars' },
+    });
+    const { catalog } = (await f.app.inject({ url: '/api/v1/catalog', headers: h })).json<{
+      catalog: { packages: Array<{ id: string }> };
+    }>();
     const posted = await f.app.inject({
       method: 'POST',
       url: '/api/v1/installations',
       headers: h,
-      payload: { id: crypto.randomUUID(), vin: 'VF1RFB00067123456', packageIds: [catalog.packages[0]!.id], outcome: 'SUCCESS', installedAt: new Date().toISOString() },
+      payload: {
+        id: crypto.randomUUID(),
+        vin: 'VF1RFB00067123456',
+        packageIds: [catalog.packages[0]!.id],
+        outcome: 'SUCCESS',
+        installedAt: new Date().toISOString(),
+      },
     });
     expect(posted.statusCode).toBe(201);
 

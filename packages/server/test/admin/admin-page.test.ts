@@ -6,7 +6,11 @@ import { ADMIN_PUBLIC_DIR } from '../../src/admin/static-page.js';
 import { apiFixture, type ApiFixture } from '../helpers/api-fixture.js';
 
 const LANGUAGES = ['en', 'fr', 'it', 'es', 'de'];
-const locale = (lang: string) => JSON.parse(readFileSync(join(ADMIN_PUBLIC_DIR, 'locales', `${lang}.json`), 'utf8')) as Record<string, string>;
+const locale = (lang: string) =>
+  JSON.parse(readFileSync(join(ADMIN_PUBLIC_DIR, 'locales', `${lang}.json`), 'utf8')) as Record<
+    string,
+    string
+  >;
 const source = (file: string) => readFileSync(join(ADMIN_PUBLIC_DIR, file), 'utf8');
 
 describe('admin page files', () => {
@@ -30,7 +34,7 @@ describe('admin page files', () => {
     expect((await f.app.inject({ url: '/app.js' })).headers['content-type']).toMatch(/javascript/);
   });
 
-  it('opens only the page's files: the API keeps its own rules', async () => {
+  it('opens only the page files: the API keeps its own rules', async () => {
     expect((await f.app.inject({ url: '/api/v1/catalog' })).statusCode).toBe(401);
     expect((await f.app.inject({ url: '/api/v1/status' })).statusCode).toBe(401);
   });
@@ -40,13 +44,24 @@ describe('admin page translations', () => {
   const en = locale('en');
 
   it('has every key in every language, and nothing else', () => {
-    expect(readdirSync(join(ADMIN_PUBLIC_DIR, 'locales')).sort()).toEqual(LANGUAGES.map((l) => `${l}.json`).sort());
+    expect(readdirSync(join(ADMIN_PUBLIC_DIR, 'locales')).sort()).toEqual(
+      LANGUAGES.map((l) => `${l}.json`).sort(),
+    );
     for (const lang of LANGUAGES) {
       const messages = locale(lang);
       const keys = Object.keys(messages);
-      expect(Object.keys(en).filter((k) => !keys.includes(k)), `missing in ${lang}`).toEqual([]);
-      expect(keys.filter((k) => !(k in en)), `only in ${lang}`).toEqual([]);
-      expect(keys.filter((k) => !messages[k]!.trim()), `empty in ${lang}`).toEqual([]);
+      expect(
+        Object.keys(en).filter((k) => !keys.includes(k)),
+        `missing in ${lang}`,
+      ).toEqual([]);
+      expect(
+        keys.filter((k) => !(k in en)),
+        `only in ${lang}`,
+      ).toEqual([]);
+      expect(
+        keys.filter((k) => !messages[k]!.trim()),
+        `empty in ${lang}`,
+      ).toEqual([]);
       // A placeholder the page fills must exist in each translation of the message.
       for (const k of keys) {
         const wanted = (en[k]!.match(/\{\w+\}/g) ?? []).sort();

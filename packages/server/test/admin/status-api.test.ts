@@ -10,10 +10,24 @@ import { quietLog } from '../helpers/mirror-fixtures.js';
 type Headers = { authorization: string };
 
 /** Signs in and replaces the one-time password, as the first sign-in requires. */
-async function signInChanged(app: FastifyInstance, username: string, oneTime: string, workstation?: string): Promise<Headers> {
-  const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password: oneTime, ...(workstation ? { workstation } : {}) } });
+async function signInChanged(
+  app: FastifyInstance,
+  username: string,
+  oneTime: string,
+  workstation?: string,
+): Promise<Headers> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { username, password: oneTime, ...(workstation ? { workstation } : {}) },
+  });
   const h = { authorization: `Bearer ${res.json<{ token: string }>().token}` };
-  const changed = await app.inject({ method: 'POST', url: '/api/v1/auth/password', headers: h, payload: { currentPassword: oneTime, newPassword: `${username} chose this one` } });
+  const changed = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/password',
+    headers: h,
+    payload: { currentPassword: oneTime, newPassword: `${username} chose this one` },
+  });
   expect(changed.statusCode, changed.body).toBe(200);
   return h;
 }
@@ -25,8 +39,18 @@ describe('admin status API', () => {
   beforeAll(async () => {
     f = await apiFixture();
     admin = await signInChanged(f.app, 'admin', f.adminPassword);
-    const created = await f.app.inject({ method: 'POST', url: '/api/v1/users', headers: admin, payload: { username: 'lucia', role: 'technician' } });
-    tech = await signInChanged(f.app, 'lucia', created.json<{ temporaryPassword: string }>().temporaryPassword, 'ATELIER-PC-2');
+    const created = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/users',
+      headers: admin,
+      payload: { username: 'lucia', role: 'technician' },
+    });
+    tech = await signInChanged(
+      f.app,
+      'lucia',
+      created.json<{ temporaryPassword: string }>().temporaryPassword,
+      'ATELIER-PC-2',
+    );
   }, 60_000);
   afterAll(() => f.close());
 
@@ -47,18 +71,28 @@ describe('admin status API', () => {
 
   it('states waiting confirmations in plain words', async () => {
     const vin = 'VF1RFB00067123456';
-    const { catalog } = (await f.app.inject({ url: '/api/v1/catalog', headers: tech })).json<{ catalog: { packages: Array<{ id: string }> } }>();
+    const { catalog } = (await f.app.inject({ url: '/api/v1/catalog', headers: tech })).json<{
+      catalog: { packages: Array<{ id: string }> };
+    }>();
     const posted = await f.app.inject({
       method: 'POST',
       url: '/api/v1/installations',
       headers: tech,
-      payload: { id: crypto.randomUUID(), vin, packageIds: [catalog.packages[0]!.id], outcome: 'SUCCESS', installedAt: new Date().toISOString() },
+      payload: {
+        id: crypto.randomUUID(),
+        vin,
+        packageIds: [catalog.packages[0]!.id],
+        outcome: 'SUCCESS',
+        installedAt: new Date().toISOString(),
+      },
     });
     expect(posted.statusCode, posted.body).toBe(201);
     const s = StatusResponse.parse((await f.app.inject({ url: '/api/v1/status', headers: admin })).json());
     expect(s.outbox.pending).toBe(1);
     const problem = s.errors.find((e) => e.kind === 'outbox');
-    expect(problem?.message).toMatch(/^1 installation confirmation not yet delivered to the carmaker .*no carmaker endpoint is configured/);
+    expect(problem?.message).toMatch(
+      /^1 installation confirmation not yet delivered to the carmaker: no carmaker endpoint is configured/,
+    );
   });
 
   it('keeps the status and the audit log from technicians and strangers', async () => {
@@ -79,7 +113,10 @@ describe('admin status API', () => {
   it('refuses "sync now" when no origin is configured', async () => {
     const res = await f.app.inject({ method: 'POST', url: '/api/v1/sync', headers: admin });
     expect(res.statusCode).toBe(409);
-    expect(res.json()).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/No origin is configured/) });
+    expect(res.json()).toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringMatching(/No origin is configured/),
+    });
   });
 
   it('lists the audit log newest first, within the limit', async () => {
@@ -87,18 +124,39 @@ describe('admin status API', () => {
     const entries = AuditEntry.array().parse(res.json());
     expect(entries).toHaveLength(3);
     expect(entries[0]!.at >= entries[2]!.at).toBe(true);
-    const all = AuditEntry.array().parse((await f.app.inject({ url: '/api/v1/audit', headers: admin })).json());
-    expect(all.map((e) => e.event)).toEqual(expect.arrayContaining(['first_access_created', 'user_created', 'password_changed']));
-    expect((await f.app.inject({ url: '/api/v1/audit?limit=0', headers: admin })).json().code).toBe('VALIDATION_FAILED');
+    const all = AuditEntry.array().parse(
+      (await f.app.inject({ url: '/api/v1/audit', headers: admin })).json(),
+    );
+    expect(all.map((e) => e.event)).toEqual(
+      expect.arrayContaining(['first_access_created', 'user_created', 'password_changed']),
+    );
+    expect((await f.app.inject({ url: '/api/v1/audit?limit=0', headers: admin })).json().code).toBe(
+      'VALIDATION_FAILED',
+    );
   });
 
   describe('with an origin configured', () => {
     let app: FastifyInstance;
     let sync: SyncManager;
     beforeAll(async () => {
-      sync = createSyncManager({ dataDir: f.box.dataDir, db: f.box.db, origin: f.origin.url, log: quietLog, diskMarginBytes: 0 });
-      const config = loadConfig({ flags: { dataDir: f.box.dataDir, name: 'Test box', dealerCode: 'T-001', origin: f.origin.url } });
-      app = await buildApp({ config, db: f.box.db, log: quietLog, version: '0.0.0-test', accounts: f.accounts, sync });
+      sync = createSyncManager({
+        dataDir: f.box.dataDir,
+        db: f.box.db,
+        origin: f.origin.url,
+        log: quietLog,
+        diskMarginBytes: 0,
+      });
+      const config = loadConfig({
+        flags: { dataDir: f.box.dataDir, name: 'Test box', dealerCode: 'T-001', origin: f.origin.url },
+      });
+      app = await buildApp({
+        config,
+        db: f.box.db,
+        log: quietLog,
+        version: '0.0.0-test',
+        accounts: f.accounts,
+        sync,
+      });
     });
     afterAll(async () => {
       await app.close();
@@ -118,7 +176,9 @@ describe('admin status API', () => {
       const s = StatusResponse.parse((await app.inject({ url: '/api/v1/status', headers: admin })).json());
       expect(s.sync?.content?.expired).toBe(false);
       expect(s.syncHistory.map((r) => r.trigger).slice(0, 2)).toEqual(['manual', 'test']);
-      const audit = AuditEntry.array().parse((await app.inject({ url: '/api/v1/audit?limit=1', headers: admin })).json());
+      const audit = AuditEntry.array().parse(
+        (await app.inject({ url: '/api/v1/audit?limit=1', headers: admin })).json(),
+      );
       expect(audit[0]).toMatchObject({ event: 'sync_requested', actor: 'admin' });
     });
   });

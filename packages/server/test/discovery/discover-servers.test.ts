@@ -55,17 +55,26 @@ describe('finding the box on the LAN', () => {
 
   it('is found by the fixed DNS name', async () => {
     // `plugnconnect` is set up in the dealership's DNS; here `localhost` stands in for it.
-    const found = await discoverServers({ timeoutMs: 1000, ways: ['dns-name'], dnsName: 'localhost', dnsPort: httpPort });
+    const found = await discoverServers({
+      timeoutMs: 1000,
+      ways: ['dns-name'],
+      dnsName: 'localhost',
+      dnsPort: httpPort,
+    });
     expect(found).toEqual([{ url: `http://localhost:${httpPort}`, name, via: 'dns-name' }]);
   });
 
-  it('rejects HTTP servers that are not a Plug\'nConnect box', async () => {
+  it("rejects HTTP servers that are not a Plug'nConnect box", async () => {
     const others = await Promise.all([
       impostor(JSON.stringify({ product: 'some-nas', name: 'NAS', version: '1' })),
       impostor('<html>router login</html>', 'text/html'),
     ]);
     try {
-      const found = await discoverServers({ timeoutMs: 1000, ways: [], manual: [...others.map((o) => o.url), '127.0.0.1:1'] });
+      const found = await discoverServers({
+        timeoutMs: 1000,
+        ways: [],
+        manual: [...others.map((o) => o.url), '127.0.0.1:1'],
+      });
       expect(found).toEqual([]);
     } finally {
       for (const o of others) o.server.close();
@@ -73,14 +82,23 @@ describe('finding the box on the LAN', () => {
   });
 
   it('lists one entry per server when several ways find it', async () => {
-    const found = await discoverServers({ timeoutMs: 1500, ways: ['broadcast'], udpPort, manual: [`127.0.0.1:${httpPort}`] });
-    expect(found.filter((s) => s.name === name)).toEqual([{ url: `http://127.0.0.1:${httpPort}`, name, via: 'manual' }]);
+    const found = await discoverServers({
+      timeoutMs: 1500,
+      ways: ['broadcast'],
+      udpPort,
+      manual: [`127.0.0.1:${httpPort}`],
+    });
+    expect(found.filter((s) => s.name === name)).toEqual([
+      { url: `http://127.0.0.1:${httpPort}`, name, via: 'manual' },
+    ]);
   });
 
   // DNS-SD needs multicast between processes on this host; a sandbox without it cannot show it.
   it('is found by DNS-SD (_plugnconnect._tcp) when multicast works on this host', async (ctx) => {
     if (!multicast.works) {
-      console.warn(`DNS-SD discovery not tested: multicast loopback does not work here (${multicast.evidence})`);
+      console.warn(
+        `DNS-SD discovery not tested: multicast loopback does not work here (${multicast.evidence})`,
+      );
       ctx.skip();
     }
     const found = await discoverFromOtherProcess({ timeoutMs: 3000, ways: ['dns-sd'] });
@@ -92,10 +110,14 @@ describe('finding the box on the LAN', () => {
 
   it('answers nothing once the box has stopped', async () => {
     const dir = tempDir('discovery-stop');
-    const config = loadConfig({ flags: { host: '127.0.0.1', port: 0, dataDir: dir.path, name: `${name} 2`, udpPort: 0 } });
+    const config = loadConfig({
+      flags: { host: '127.0.0.1', port: 0, dataDir: dir.path, name: `${name} 2`, udpPort: 0 },
+    });
     const other = await startServer(config, quietLog);
     const port = other.discovery!.udpPort!;
-    expect((await discoverServers({ timeoutMs: 800, ways: ['broadcast'], udpPort: port })).map((s) => s.name)).toEqual([`${name} 2`]);
+    expect(
+      (await discoverServers({ timeoutMs: 800, ways: ['broadcast'], udpPort: port })).map((s) => s.name),
+    ).toEqual([`${name} 2`]);
     await other.stop();
     expect(await discoverServers({ timeoutMs: 800, ways: ['broadcast'], udpPort: port })).toEqual([]);
     dir.cleanup();

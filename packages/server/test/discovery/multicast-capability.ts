@@ -9,7 +9,10 @@ export interface MulticastCapability {
  * Whether multicast sent on this host comes back to a socket joined to the group (what mDNS
  * between two processes on one machine needs). Reports the evidence either way.
  */
-export async function multicastLoopback(group = '239.255.70.67', timeoutMs = 1000): Promise<MulticastCapability> {
+export async function multicastLoopback(
+  group = '239.255.70.67',
+  timeoutMs = 1000,
+): Promise<MulticastCapability> {
   const rx = createSocket({ type: 'udp4', reuseAddr: true });
   const tx = createSocket({ type: 'udp4' });
   try {
@@ -29,7 +32,9 @@ export async function multicastLoopback(group = '239.255.70.67', timeoutMs = 100
     });
     await new Promise<void>((resolve) => tx.bind(0, () => resolve()));
     tx.setMulticastLoopback(true);
-    const sent = await new Promise<string | null>((resolve) => tx.send('pnc-multicast-check', port, group, (err) => resolve(err ? err.message : null)));
+    const sent = await new Promise<string | null>((resolve) =>
+      tx.send('pnc-multicast-check', port, group, (err) => resolve(err ? err.message : null)),
+    );
     if (sent) return { works: false, evidence: `send to ${group}:${port} failed: ${sent}` };
     return (await received)
       ? { works: true, evidence: `a datagram sent to ${group}:${port} came back through multicast loopback` }

@@ -3,7 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DISCOVERY_PROBE, DiscoveryAnswer } from '@pnc/shared';
 import { isLanSource } from '../../src/discovery/lan-addresses.js';
 import { ProbeLimiter } from '../../src/discovery/probe-limiter.js';
-import { encodeAnswer, isProbe, MAX_ANSWER_BYTES, startUdpResponder, type UdpResponder } from '../../src/discovery/udp-responder.js';
+import {
+  encodeAnswer,
+  isProbe,
+  MAX_ANSWER_BYTES,
+  startUdpResponder,
+  type UdpResponder,
+} from '../../src/discovery/udp-responder.js';
 import { quietLog } from '../helpers/mirror-fixtures.js';
 
 const ANSWER: DiscoveryAnswer = {
@@ -47,13 +53,20 @@ describe('UDP discovery probe responder', () => {
   });
 
   it('ignores anything that is not exactly the probe', async () => {
-    const junk = ['PNC-DISCOVER 2', 'pnc-discover 1', 'PNC-DISCOVER 1 please', 'GET / HTTP/1.1', ''].map((s) => Buffer.from(s));
+    const junk = ['PNC-DISCOVER 2', 'pnc-discover 1', 'PNC-DISCOVER 1 please', 'GET / HTTP/1.1', ''].map(
+      (s) => Buffer.from(s),
+    );
     junk.push(Buffer.alloc(2048, 0x20).fill(DISCOVERY_PROBE, 0, DISCOVERY_PROBE.length));
     expect(await exchange(responder.port, junk)).toHaveLength(0);
   });
 
   it('rate-limits each source address', async () => {
-    const limited = await startUdpResponder({ port: 0, log: quietLog, answerFor: () => ANSWER, limiter: new ProbeLimiter({ burst: 3, perSecond: 1 }) });
+    const limited = await startUdpResponder({
+      port: 0,
+      log: quietLog,
+      answerFor: () => ANSWER,
+      limiter: new ProbeLimiter({ burst: 3, perSecond: 1 }),
+    });
     const probes = Array.from({ length: 10 }, () => Buffer.from(DISCOVERY_PROBE));
     expect(await exchange(limited.port, probes)).toHaveLength(3);
     await limited.stop();
@@ -70,13 +83,19 @@ describe('probe rules', () => {
   });
 
   it('never answers more than a padded probe, however long the box name', () => {
-    const huge = encodeAnswer({ ...ANSWER, name: 'é'.repeat(5000), dealerCode: 'x'.repeat(500), version: 'v'.repeat(500) })!;
+    const huge = encodeAnswer({
+      ...ANSWER,
+      name: 'é'.repeat(5000),
+      dealerCode: 'x'.repeat(500),
+      version: 'v'.repeat(500),
+    })!;
     expect(huge.length).toBeLessThanOrEqual(MAX_ANSWER_BYTES);
     expect(DiscoveryAnswer.parse(JSON.parse(huge.toString())).name).toHaveLength(64);
   });
 
   it('answers LAN sources only', () => {
-    for (const a of ['10.1.2.3', '172.20.0.9', '192.168.1.50', '127.0.0.1', '169.254.10.10']) expect(isLanSource(a), a).toBe(true);
+    for (const a of ['10.1.2.3', '172.20.0.9', '192.168.1.50', '127.0.0.1', '169.254.10.10'])
+      expect(isLanSource(a), a).toBe(true);
     for (const a of ['8.8.8.8', '1.1.1.1', '172.32.0.1', 'not-an-ip']) expect(isLanSource(a), a).toBe(false);
   });
 

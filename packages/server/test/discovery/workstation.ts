@@ -8,7 +8,17 @@ import { DiscoveredServer } from '@pnc/shared';
  * The workstation's discovery module (desktop core), from its sources. Loaded by path at run time:
  * it belongs to another package, outside this project's TypeScript rootDir.
  */
-const DESKTOP_DISCOVERY = join(import.meta.dirname, '..', '..', '..', 'desktop', 'src', 'core', 'discovery', 'index.ts');
+const DESKTOP_DISCOVERY = join(
+  import.meta.dirname,
+  '..',
+  '..',
+  '..',
+  'desktop',
+  'src',
+  'core',
+  'discovery',
+  'index.ts',
+);
 
 /** What `discoverServers` takes (desktop core). */
 export interface WorkstationDiscoverOptions {
@@ -36,7 +46,11 @@ export function discoverFromOtherProcess(opts: WorkstationDiscoverOptions): Prom
   const script = `import { discoverServers } from ${JSON.stringify(pathToFileURL(DESKTOP_DISCOVERY).href)};
 process.stdout.write(JSON.stringify(await discoverServers(JSON.parse(process.argv[1]))));`;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script, JSON.stringify(opts)],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

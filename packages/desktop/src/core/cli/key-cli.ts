@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { evaluateEligibility, isPncError, parseVin, PncError, type ErrorCode } from '@pnc/shared';
+import { evaluateEligibility, isPncError, parseVin, PncError, type ErrorCode, type KeyTarget } from '@pnc/shared';
 import { trustedRootFile, workstationHome } from '../config/paths.js';
 import { createDriveAccess, ejectDrive, listDrives } from '../drives/index.js';
 import { readKey } from '../keys/read-key.js';
-import { writeKey } from '../keys/write-key.js';
+import { writeKeys } from '../keys/write-key.js';
 import { ServerClient } from '../server/server-client.js';
 import { fetchVerifiedCatalog } from '../trust/verified-catalog.js';
 import { formatBytes, parseSize } from '../util/size.js';
@@ -163,8 +163,8 @@ async function write(args: string[]): Promise<number> {
       ...common,
       vin: { type: 'string' },
       package: { type: 'string', multiple: true },
-      image: { type: 'string' },
-      device: { type: 'string' },
+      image: { type: 'string', multiple: true },
+      device: { type: 'string', multiple: true },
       size: { type: 'string' },
       label: { type: 'string' },
       yes: { type: 'boolean' },
@@ -172,40 +172,49 @@ async function write(args: string[]): Promise<number> {
   });
   if (!values.vin) throw usage('--vin is required');
   if (!values.package?.length) throw usage('at least one --package is required');
-  if (!values.device === !values.image) throw usage('give either --device DEV or --image FILE');
-  if (values.image && !values.size) throw usage('--image needs --size (e.g. 8GiB)');
-  if (values.device && !values.yes) throw usage(`writing erases everything on ${values.device}: add --yes to confirm`);
+  const devices = values.device ?? [];
+  const images = values.image ?? [];
+  if (devices.length + images.length === 0) throw usage('give --device DEV or --image FILE (several keys: repeat them)');
+  if (images.length && !values.size) throw usage('--image needs --size (e.g. 8GiB)');
+  if (devices.length && !values.yes) throw usage(`writing erases everything on ${devices.join(', ')}: add --yes to confirm`);
   const vin = parseVin(values.vin);
-  const target = values.device
-    ? ({ kind: 'device', device: values.device } as const)
-    : ({ kind: 'image', path: values.image!, size: parseSize(values.size!) } as const);
+  const targets: KeyTarget[] = [
+    ...devices.map((device) => ({ kind: 'device', device }) as const),
+    ...images.map((path) => ({ kind: 'image', path, size: parseSize(values.size!) }) as const),
+  ];
   // The guards run before anything is downloaded: a refused drive costs nothing.
-  const opened = await createDriveAccess().open(target);
+  const access = createDriveAccess();
+  const keys = await Promise.all(targets.map((t) => access.open(t)));
   const { client, info, verified } = await connect(values);
   const vehicle = await client.vehicle(vin);
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   const mode = values.json ? 'json' : process.stderr.isTTY ? 'tty' : 'log';
-  const result = await writeKey({
+  const outcomes = await writeKeys({
     client,
     serverName: info.name,
     verified,
     vehicle,
     packageIds: values.package,
-    volumeBytes: opened.volumeBytes,
-    openTarget: opened.openTarget,
+    keys,
     app: APP,
     signal: controller.signal,
     onProgress: createProgressPrinter(mode),
     ...(values.label ? { label: values.label } : {}),
   });
-  if (values.json) console.log(JSON.stringify({ ok: true, target: opened.label, ...result }, null, 2));
-  else {
-    console.log(
-      `Key ${result.keyId} written to ${opened.label}: ${result.files} files, ${formatBytes(result.bytes)} in ${result.seconds.toFixed(1)} s, verified.`,
-    );
+  if (values.json) {
+    console.log(JSON.stringify({ ok: outcomes.every((o) => o.ok), keys: outcomes.map((o) => (o.ok ? { ok: true, target: o.label, ...o.result } : { ok: false, target: o.label, error: o.error.toJSON() })) }, null, 2));
+  } else {
+    for (const o of outcomes) {
+      if (o.ok) {
+        const r = o.result;
+        console.log(`Key ${r.keyId} written to ${o.label}: ${r.files} files, ${formatBytes(r.bytes)} in ${r.seconds.toFixed(1)} s, verified.`);
+      } else console.error(`Key on ${o.label} NOT written: ${o.error.code}: ${o.error.message}`);
+    }
   }
-  return 0;
+  // Per-key failures are printed above with the other keys' results.
+  const failed = outcomes.find((o) => !o.ok);
+  return failed && !failed.ok ? (EXIT[failed.error.code] ?? 1) : 0;
 }
 
 async function drives(args: string[]): Promise<number> {

@@ -4,6 +4,7 @@ import type { DriveInfo } from './drive-info.js';
 import { assertWritableTarget, type KeyTarget } from './guards.js';
 import { listDrives } from './list-drives.js';
 import { openKeyTarget } from './open-key-target.js';
+import { dropPageCache } from './page-cache.js';
 import { watchDrives } from './watch-drives.js';
 
 export interface OpenedKey {
@@ -13,6 +14,8 @@ export interface OpenedKey {
   openTarget: () => Promise<BlockTarget>;
   /** Where the key was written, for its record. */
   label: string;
+  /** Drops the OS cache of the key so the read-back reads the key itself. */
+  dropCache: () => Promise<boolean>;
 }
 
 /** The drives as the desktop service uses them: listing, watching, and opening behind every guard. */
@@ -28,7 +31,12 @@ export function createDriveAccess() {
           : { device: target.device, volumeBytes: FAT32_MIN_VOLUME_BYTES };
       const checked = await assertWritableTarget(spec);
       const volumeBytes = target.kind === 'image' ? target.size : checked.size;
-      return { volumeBytes, openTarget: () => openKeyTarget({ ...spec, volumeBytes }), label: checked.path };
+      return {
+        volumeBytes,
+        openTarget: () => openKeyTarget({ ...spec, volumeBytes }),
+        label: checked.path,
+        dropCache: () => dropPageCache(checked.path),
+      };
     },
   };
 }

@@ -14,47 +14,75 @@ import {
   rewriteFileInPlace,
   writeFat32Volume,
   type BlockTarget,
+  type Fat32Plan,
   type PlannedFile,
 } from '../fat32/index.js';
 import { etaSeconds, RateMeter } from '../progress/rate-meter.js';
 import type { ServerClient } from '../server/server-client.js';
 import type { VerifiedCatalog } from '../trust/verified-catalog.js';
+import { FanOut } from './fan-out.js';
 import { KEY_MANIFEST_PATH, renderManifest, type KeyManifest } from './key-manifest.js';
 
 export type WritePhase = 'preparing' | 'writing' | 'verifying' | 'finalizing' | 'done';
 
+export interface KeyProgress {
+  label: string;
+  phase: WritePhase | 'failed';
+  bytesDone: number;
+  error?: { code: string; message: string };
+}
+
 export interface WriteProgress {
   phase: WritePhase;
+  /** Bytes of the slowest key still going: what the technician waits for. */
   bytesDone: number;
   bytesTotal: number;
   bytesPerSecond: number;
   etaSeconds: number | null;
   file?: string;
+  keys: KeyProgress[];
 }
 
-export interface WriteKeyRequest {
+/** One key to write: an image file or a device, opened once its volume is planned. */
+export interface KeyOutput {
+  label: string;
+  volumeBytes: number;
+  openTarget: () => Promise<BlockTarget>;
+  /** Drops the OS cache of the key before read-back, so verification reads the key itself. */
+  dropCache?: () => Promise<boolean>;
+}
+
+export interface WriteKeysRequest {
   client: ServerClient;
   serverName: string;
   verified: VerifiedCatalog;
   vehicle: VehicleInfo;
   packageIds: string[];
-  /** Opens the key (image file or device) once the volume is planned and its size is known to fit. */
-  openTarget: () => Promise<BlockTarget>;
-  volumeBytes: number;
+  keys: KeyOutput[];
   app: { name: string; version: string };
   label?: string;
   signal?: AbortSignal;
   onProgress?: (p: WriteProgress) => void;
   now?: () => Date;
+  /** Where file bytes come from; by default straight from the LAN server (no copy on disk). */
+  blobs?: BlobSource;
 }
+
+/** Streams a signed file's bytes, verified against its size and sha256. */
+export type BlobSource = (file: PackageFile, signal?: AbortSignal) => AsyncIterable<Buffer>;
 
 export interface WriteKeyResult {
   keyId: string;
+  label: string;
   manifest: KeyManifest;
   files: number;
   bytes: number;
   seconds: number;
+  /** Whether the read-back could bypass the OS cache (see KeyOutput.dropCache). */
+  readBackFromDevice: boolean;
 }
+
+export type KeyOutcome = { label: string; ok: true; result: WriteKeyResult } | { label: string; ok: false; error: PncError };
 
 /** The packages asked for, refused unless the verified catalog makes them eligible for this vehicle. */
 export function selectPackages(
@@ -107,91 +135,171 @@ export function keyFiles(packages: UpdatePackage[]): PackageFile[] {
   return files;
 }
 
+interface KeyRun {
+  out: KeyOutput;
+  progress: KeyProgress;
+  manifest: KeyManifest;
+  writing: Buffer;
+  plan?: Fat32Plan;
+  target?: BlockTarget;
+  error?: PncError;
+  fromDevice?: boolean;
+}
+
+const asPnc = (e: unknown, signal?: AbortSignal): PncError =>
+  signal?.aborted
+    ? new PncError('WRITE_CANCELLED', 'Cancelled: the key is incomplete and must not be used.')
+    : e instanceof PncError
+      ? e
+      : new PncError('WRITE_FAILED', (e as Error).message);
+
 /**
- * Writes one key in a single streaming pass — LAN → hash → key — then reads everything back and
- * only then marks the key's manifest `complete`. Any failure or cancel leaves it `writing`.
+ * Writes one or several keys from a single download — LAN → hash → keys — in one streaming pass,
+ * then reads every key back and only then marks its manifest `complete`. A key that fails (or is
+ * pulled out) is dropped and the others go on; a failed or cancelled key keeps `writing`.
  */
-export async function writeKey(req: WriteKeyRequest): Promise<WriteKeyResult> {
+export async function writeKeys(req: WriteKeysRequest): Promise<KeyOutcome[]> {
   const started = performance.now();
   const now = req.now ?? (() => new Date());
-  const emit = (p: Omit<WriteProgress, 'bytesPerSecond' | 'etaSeconds'> & { bytesPerSecond?: number }) => {
-    const rate = p.bytesPerSecond ?? 0;
-    req.onProgress?.({ ...p, bytesPerSecond: rate, etaSeconds: etaSeconds(p.bytesDone, p.bytesTotal, rate) });
-  };
-
   const packages = selectPackages(req.verified, req.vehicle, req.packageIds);
   const files = keyFiles(packages);
   const byPath = new Map(files.map((f) => [f.path, f]));
-  const manifest: KeyManifest = {
-    format: 'plugnconnect-key/1',
-    state: 'writing',
-    keyId: randomUUID(),
-    vin: req.vehicle.vin,
-    packages: packages.map((p) => ({ id: p.id, kind: p.kind, family: p.family, version: p.version })),
-    files,
-    catalogVersion: req.verified.version,
-    server: { url: req.client.baseUrl, name: req.serverName },
-    app: req.app,
-    createdAt: now().toISOString(),
-    completedAt: null,
-  };
-  const writing = renderManifest(manifest);
   const bytesTotal = files.reduce((n, f) => n + f.size, 0);
-  emit({ phase: 'preparing', bytesDone: 0, bytesTotal });
+  const blobs: BlobSource =
+    req.blobs ?? ((f, signal) => downloadBlob(req.client, { size: f.size, sha256: f.sha256, ...(signal ? { signal } : {}) }));
+  const meter = new RateMeter();
+  let phase: WritePhase = 'preparing';
+  let lastFile: string | undefined;
 
-  const plan = planFat32Volume({
-    volumeBytes: req.volumeBytes,
-    label: req.label ?? 'PNC_KEY',
-    files: [
-      { path: KEY_MANIFEST_PATH, size: writing.length },
-      ...files.map((f) => ({ path: f.path, size: f.size })),
-    ],
+  const runs: KeyRun[] = req.keys.map((out) => {
+    const manifest: KeyManifest = {
+      format: 'plugnconnect-key/1',
+      state: 'writing',
+      keyId: randomUUID(),
+      vin: req.vehicle.vin,
+      packages: packages.map((p) => ({ id: p.id, kind: p.kind, family: p.family, version: p.version })),
+      files,
+      catalogVersion: req.verified.version,
+      server: { url: req.client.baseUrl, name: req.serverName },
+      app: req.app,
+      createdAt: now().toISOString(),
+      completedAt: null,
+    };
+    return { out, manifest, writing: renderManifest(manifest), progress: { label: out.label, phase: 'preparing', bytesDone: 0 } };
   });
-  const target = await req.openTarget();
-  try {
-    const meter = new RateMeter();
-    const source = (file: PlannedFile) => {
-      if (file.path === KEY_MANIFEST_PATH) return [writing];
-      const f = byPath.get(file.path)!;
-      return downloadBlob(req.client, {
-        size: f.size,
-        sha256: f.sha256,
-        ...(req.signal ? { signal: req.signal } : {}),
-      });
-    };
-    await writeFat32Volume(plan, target, source, {
-      ...(req.signal ? { signal: req.signal } : {}),
-      onProgress: (p) => {
-        const done = Math.min(bytesTotal, Math.max(0, p.bytesWritten - plan.metadataBytes - writing.length));
-        emit({
-          phase: 'writing',
-          bytesDone: done,
-          bytesTotal,
-          bytesPerSecond: meter.update(done),
-          ...(p.file ? { file: p.file } : {}),
-        });
-      },
+  const live = () => runs.filter((r) => !r.error);
+  const fail = (r: KeyRun, e: unknown) => {
+    r.error = asPnc(e, req.signal);
+    r.progress = { ...r.progress, phase: 'failed', error: { code: r.error.code, message: r.error.message } };
+  };
+  const emit = () => {
+    const going = live();
+    const done = going.length ? Math.min(...going.map((r) => r.progress.bytesDone)) : 0;
+    const rate = phase === 'writing' ? meter.update(done) : 0;
+    req.onProgress?.({
+      phase,
+      bytesDone: done,
+      bytesTotal,
+      bytesPerSecond: rate,
+      etaSeconds: etaSeconds(done, bytesTotal, rate),
+      ...(lastFile ? { file: lastFile } : {}),
+      keys: runs.map((r) => r.progress),
     });
-    await target.sync();
-    emit({ phase: 'verifying', bytesDone: 0, bytesTotal });
-    await verifyKeyFiles(target, files, req.signal, (done) =>
-      emit({ phase: 'verifying', bytesDone: done, bytesTotal }),
+  };
+  emit();
+
+  try {
+    // Plan and open every key first: a key too small or refused is dropped before any download.
+    for (const r of runs) {
+      try {
+        r.plan = planFat32Volume({
+          volumeBytes: r.out.volumeBytes,
+          label: req.label ?? 'PNC_KEY',
+          files: [{ path: KEY_MANIFEST_PATH, size: r.writing.length }, ...files.map((f) => ({ path: f.path, size: f.size }))],
+        });
+        r.target = await r.out.openTarget();
+      } catch (e) {
+        fail(r, e);
+      }
+    }
+    if (live().length === 0) return outcomes(runs);
+
+    phase = 'writing';
+    const fan = new FanOut(runs.length, (path) => blobs(byPath.get(path)!, req.signal));
+    runs.forEach((r, i) => r.error && fan.drop(i));
+    await Promise.all(
+      runs.map(async (r, i) => {
+        if (r.error) return;
+        r.progress = { ...r.progress, phase: 'writing' };
+        const source = (file: PlannedFile) => (file.path === KEY_MANIFEST_PATH ? [r.writing] : fan.stream(i, file.path));
+        try {
+          await writeFat32Volume(r.plan!, r.target!, source, {
+            ...(req.signal ? { signal: req.signal } : {}),
+            onProgress: (p) => {
+              const done = Math.min(bytesTotal, Math.max(0, p.bytesWritten - r.plan!.metadataBytes - r.writing.length));
+              r.progress = { ...r.progress, bytesDone: done };
+              if (p.file) lastFile = p.file;
+              emit();
+            },
+          });
+          await r.target!.sync();
+        } catch (e) {
+          fail(r, e);
+          fan.drop(i);
+        }
+      }),
     );
-    emit({ phase: 'finalizing', bytesDone: bytesTotal, bytesTotal });
-    const complete: KeyManifest = { ...manifest, state: 'complete', completedAt: now().toISOString() };
-    await rewriteFileInPlace(plan, target, KEY_MANIFEST_PATH, renderManifest(complete, writing.length));
-    await target.sync();
-    emit({ phase: 'done', bytesDone: bytesTotal, bytesTotal });
-    return {
-      keyId: manifest.keyId,
-      manifest: complete,
-      files: files.length,
-      bytes: bytesTotal,
-      seconds: (performance.now() - started) / 1000,
-    };
+
+    phase = 'verifying';
+    emit();
+    await Promise.all(
+      live().map(async (r) => {
+        r.progress = { ...r.progress, phase: 'verifying', bytesDone: 0 };
+        try {
+          const fromDevice = (await r.out.dropCache?.()) ?? false;
+          await verifyKeyFiles(r.target!, files, req.signal, (done) => {
+            r.progress = { ...r.progress, bytesDone: done };
+            emit();
+          });
+          const complete: KeyManifest = { ...r.manifest, state: 'complete', completedAt: now().toISOString() };
+          await rewriteFileInPlace(r.plan!, r.target!, KEY_MANIFEST_PATH, renderManifest(complete, r.writing.length));
+          await r.target!.sync();
+          r.manifest = complete;
+          r.progress = { ...r.progress, phase: 'done', bytesDone: bytesTotal };
+          r.fromDevice = fromDevice;
+        } catch (e) {
+          fail(r, e);
+        }
+      }),
+    );
+    phase = 'done';
+    emit();
   } finally {
-    await target.close();
+    await Promise.all(runs.map((r) => r.target?.close().catch(() => undefined)));
   }
+  const seconds = (performance.now() - started) / 1000;
+  return outcomes(runs, (r) => ({
+    keyId: r.manifest.keyId,
+    label: r.out.label,
+    manifest: r.manifest,
+    files: files.length,
+    bytes: bytesTotal,
+    seconds,
+    readBackFromDevice: r.fromDevice ?? false,
+  }));
+}
+
+function outcomes(runs: KeyRun[], result?: (r: KeyRun) => WriteKeyResult): KeyOutcome[] {
+  return runs.map((r) =>
+    r.error || !result ? { label: r.out.label, ok: false, error: r.error ?? new PncError('WRITE_FAILED', 'Not written.') } : { label: r.out.label, ok: true, result: result(r) },
+  );
+}
+
+/** One key; throws its error when it could not be written. */
+export async function writeKey(req: Omit<WriteKeysRequest, 'keys'> & { key: KeyOutput }): Promise<WriteKeyResult> {
+  const [outcome] = await writeKeys({ ...req, keys: [req.key] });
+  if (!outcome!.ok) throw outcome!.error;
+  return outcome!.result;
 }
 
 /** Reads every file back through an independent FAT32 reader and compares it with the signed hash. */

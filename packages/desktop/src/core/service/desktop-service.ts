@@ -227,9 +227,9 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
     async listDrives() {
       return drives.list();
     },
-    async startWrite({ vin, packageIds, target, eraseConfirmed }) {
+    async startWrite({ vin, packageIds, targets, eraseConfirmed }) {
       const valid = parseVin(vin);
-      if (target.kind === 'device' && !eraseConfirmed) {
+      if (targets.some((t) => t.kind === 'device') && !eraseConfirmed) {
         throw new PncError('DRIVE_REFUSED', 'Writing erases the whole key: confirm it first.', {
           reason: 'ERASE_NOT_CONFIRMED',
         });
@@ -237,7 +237,7 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
       const c = signedIn();
       const vehicle = await c.vehicle(valid);
       return jobs.start(
-        { vin: valid, packageIds, target },
+        { vin: valid, packageIds, targets },
         {
           client: c,
           serverName: state.server?.name ?? c.baseUrl,

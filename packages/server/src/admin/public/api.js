@@ -32,6 +32,12 @@ export async function api(method, path, body) {
   }
   if (res.status === 204) return null;
   const data = await res.json().catch(() => null);
-  if (!res.ok) throw new ApiError(data?.code ?? 'INTERNAL', data?.message ?? `HTTP ${res.status}`, data?.details, res.status);
+  if (!res.ok)
+    throw new ApiError(
+      data?.code ?? 'INTERNAL',
+      data?.message ?? `HTTP ${res.status}`,
+      data?.details,
+      res.status,
+    );
   return data;
 }

@@ -2,7 +2,15 @@
 // refreshed every few seconds, and account management. Talks only to the LAN API of this server.
 import { api, ApiError, session } from './api.js';
 import { byId, fill, h, showError, table } from './dom.js';
-import { formatBytes, formatDate, formatDuration, formatNumber, formatPercent, formatRate, formatRelative } from './format.js';
+import {
+  formatBytes,
+  formatDate,
+  formatDuration,
+  formatNumber,
+  formatPercent,
+  formatRate,
+  formatRelative,
+} from './format.js';
 import { preferredLanguage, setLanguage, t, tOr, translateDom } from './i18n.js';
 
 const REFRESH_MS = 5000;
@@ -22,7 +30,9 @@ const state = {
 function show(view) {
   for (const v of VIEWS) byId(v).hidden = v !== view;
   byId('session').hidden = !state.user;
-  byId('session-user').textContent = state.user ? `${state.user.username} · ${t(`role.${state.user.role}`)}` : '';
+  byId('session-user').textContent = state.user
+    ? `${state.user.username} · ${t(`role.${state.user.role}`)}`
+    : '';
 }
 
 /** A user-facing sentence for an API failure, in the page's language. */
@@ -196,7 +206,9 @@ function renderHealth() {
     level = 'bad';
     title = state.lastError.code === 'NETWORK' ? t('health.offline') : errorText(state.lastError);
   } else if (s?.errors.length) {
-    level = s.errors.some((p) => p.kind === 'content-expired' || p.kind === 'content-missing') ? 'bad' : 'warn';
+    level = s.errors.some((p) => p.kind === 'content-expired' || p.kind === 'content-missing')
+      ? 'bad'
+      : 'warn';
     title = t('health.problems', { count: s.errors.length });
   }
   el.dataset.level = level;
@@ -211,7 +223,9 @@ function renderProblems(problems) {
     problems.map((p) =>
       h(
         'li',
-        { class: `problem problem-${p.kind === 'content-expired' || p.kind === 'content-missing' ? 'bad' : 'warn'}` },
+        {
+          class: `problem problem-${p.kind === 'content-expired' || p.kind === 'content-missing' ? 'bad' : 'warn'}`,
+        },
         h('strong', {}, t(`problem.${p.kind}`)),
         p.at ? h('span', { class: 'muted' }, ` · ${formatRelative(p.at)}`) : null,
         h('p', {}, p.message),
@@ -225,7 +239,11 @@ function facts(pairs) {
   return h(
     'dl',
     { class: 'facts' },
-    pairs.filter(Boolean).map(([k, v, cls]) => [h('dt', {}, k), h('dd', cls ? { class: cls } : {}, v)]),
+    pairs
+      .filter(Boolean)
+      .map(([k, v, cls]) =>
+        h('div', { class: 'fact' }, h('dt', {}, k), h('dd', cls ? { class: cls } : {}, v)),
+      ),
   );
 }
 
@@ -243,7 +261,9 @@ function renderContent(info, sync) {
       [t('content.publishedLabel'), formatDate(c.publishedAt)],
       [
         t('content.expiryLabel'),
-        expired ? t('content.expired', { rel: formatRelative(c.expiresAt) }) : t('content.expires', { rel: formatRelative(c.expiresAt) }),
+        expired
+          ? t('content.expired', { rel: formatRelative(c.expiresAt) })
+          : t('content.expires', { rel: formatRelative(c.expiresAt) }),
         expired ? 'bad' : sync?.content && sync.content.secondsToExpiry < 2 * 86400 ? 'warn' : '',
       ],
     ]),
@@ -254,7 +274,14 @@ function progressBar(ratio, label) {
   const pct = Math.round(Math.min(1, Math.max(0, ratio)) * 100);
   return h(
     'div',
-    { class: 'bar', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': pct, 'aria-label': label },
+    {
+      class: 'bar',
+      role: 'progressbar',
+      'aria-valuemin': 0,
+      'aria-valuemax': 100,
+      'aria-valuenow': pct,
+      'aria-label': label,
+    },
     h('div', { class: 'bar-fill', style: `width:${pct}%` }),
   );
 }
@@ -267,14 +294,25 @@ function renderSync(sync) {
   const parts = [];
   if (sync.running) {
     parts.push(
-      h('p', { class: 'state state-running' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), t(`sync.phase.${p.phase}`)),
+      h(
+        'p',
+        { class: 'state state-running' },
+        h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+        t(`sync.phase.${p.phase}`),
+      ),
     );
     if (p.bytesTotal > 0) {
       parts.push(progressBar(p.bytesDone / p.bytesTotal, t('sync.title')));
       parts.push(
         facts([
-          [t('sync.filesLabel'), t('sync.files', { done: formatNumber(p.filesDone), total: formatNumber(p.filesTotal) })],
-          [t('sync.bytesLabel'), t('sync.bytes', { done: formatBytes(p.bytesDone), total: formatBytes(p.bytesTotal) })],
+          [
+            t('sync.filesLabel'),
+            t('sync.files', { done: formatNumber(p.filesDone), total: formatNumber(p.filesTotal) }),
+          ],
+          [
+            t('sync.bytesLabel'),
+            t('sync.bytes', { done: formatBytes(p.bytesDone), total: formatBytes(p.bytesTotal) }),
+          ],
           [t('sync.rateLabel'), p.rateBytesPerSecond ? formatRate(p.rateBytesPerSecond) : '—'],
           [t('sync.etaLabel'), p.etaSeconds !== null ? formatDuration(p.etaSeconds) : t('sync.estimating')],
         ]),
@@ -285,9 +323,15 @@ function renderSync(sync) {
   }
   parts.push(
     facts([
-      [t('sync.lastSuccessLabel'), sync.lastSuccessAt ? formatRelative(sync.lastSuccessAt) : t('sync.never'), sync.lastSuccessAt ? '' : 'warn'],
+      [
+        t('sync.lastSuccessLabel'),
+        sync.lastSuccessAt ? formatRelative(sync.lastSuccessAt) : t('sync.never'),
+        sync.lastSuccessAt ? '' : 'warn',
+      ],
       sync.schedule?.nextRunAt ? [t('sync.nextLabel'), formatDate(sync.schedule.nextRunAt)] : null,
-      sync.bandwidthLimitBytesPerSecond ? [t('sync.bandwidthLabel'), formatRate(sync.bandwidthLimitBytesPerSecond)] : null,
+      sync.bandwidthLimitBytesPerSecond
+        ? [t('sync.bandwidthLabel'), formatRate(sync.bandwidthLimitBytesPerSecond)]
+        : null,
     ]),
   );
   fill('sync-body', parts);
@@ -299,10 +343,21 @@ function renderDisk(d) {
   const low = d.totalBytes && d.freeBytes / d.totalBytes < 0.1;
   fill(
     'disk-body',
-    h('p', { class: 'lead' }, t('disk.free', { free: formatBytes(d.freeBytes), total: formatBytes(d.totalBytes) })),
+    h(
+      'p',
+      { class: 'lead' },
+      t('disk.free', { free: formatBytes(d.freeBytes), total: formatBytes(d.totalBytes) }),
+    ),
     h(
       'div',
-      { class: `bar bar-disk${low ? ' bar-bad' : ''}`, role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(ratio * 100), 'aria-label': t('disk.used', { percent: formatPercent(ratio) }) },
+      {
+        class: `bar bar-disk${low ? ' bar-bad' : ''}`,
+        role: 'meter',
+        'aria-valuemin': 0,
+        'aria-valuemax': 100,
+        'aria-valuenow': Math.round(ratio * 100),
+        'aria-label': t('disk.used', { percent: formatPercent(ratio) }),
+      },
       h('div', { class: 'bar-fill', style: `width:${Math.round(ratio * 100)}%` }),
     ),
     facts([
@@ -316,7 +371,12 @@ function renderDisk(d) {
 function renderOutbox(o) {
   fill(
     'outbox-body',
-    h('p', { class: 'big' }, formatNumber(o.pending), h('span', { class: 'big-unit' }, t('outbox.pending', { count: o.pending }))),
+    h(
+      'p',
+      { class: 'big' },
+      formatNumber(o.pending),
+      h('span', { class: 'big-unit' }, t('outbox.pending', { count: o.pending })),
+    ),
     facts([
       [t('outbox.sentLabel'), formatNumber(o.sent)],
       o.oldest ? [t('outbox.oldestLabel'), formatRelative(o.oldest), 'warn'] : null,
@@ -335,7 +395,15 @@ function renderHistory(runs) {
   fill(
     'history-body',
     table(
-      [t('history.started'), t('history.trigger'), t('history.result'), t('history.version'), t('history.duration'), t('history.downloaded'), t('history.message')],
+      [
+        t('history.started'),
+        t('history.trigger'),
+        t('history.result'),
+        t('history.version'),
+        t('history.duration'),
+        t('history.downloaded'),
+        t('history.message'),
+      ],
       runs.map((r) => [
         formatDate(r.startedAt),
         tOr(`trigger.${r.trigger}`, r.trigger),
@@ -399,7 +467,13 @@ function renderUsers() {
   fill(
     'users-body',
     table(
-      [t('users.username'), t('users.role'), t('users.state'), t('users.created'), h('span', { class: 'visually-hidden' }, t('users.actions'))],
+      [
+        t('users.username'),
+        t('users.role'),
+        t('users.state'),
+        t('users.created'),
+        h('span', { class: 'visually-hidden' }, t('users.actions')),
+      ],
       state.users.map((u) => {
         const self = u.username.toLowerCase() === me?.toLowerCase();
         return [
@@ -408,8 +482,14 @@ function renderUsers() {
           h(
             'span',
             {},
-            h('span', { class: `pill ${u.disabled ? 'pill-failed' : 'pill-ok'}` }, u.disabled ? t('users.disabled') : t('users.enabled')),
-            u.mustChangePassword && !u.disabled ? h('span', { class: 'pill pill-running' }, t('users.mustChange')) : null,
+            h(
+              'span',
+              { class: `pill ${u.disabled ? 'pill-failed' : 'pill-ok'}` },
+              u.disabled ? t('users.disabled') : t('users.enabled'),
+            ),
+            u.mustChangePassword && !u.disabled
+              ? h('span', { class: 'pill pill-running' }, t('users.mustChange'))
+              : null,
           ),
           formatDate(u.createdAt),
           h(
@@ -419,10 +499,24 @@ function renderUsers() {
               ? null
               : h(
                   'button',
-                  { type: 'button', class: 'btn btn-small', 'aria-label': `${u.disabled ? t('users.enable') : t('users.disable')} ${u.username}`, onclick: () => void toggleUser(u) },
+                  {
+                    type: 'button',
+                    class: 'btn btn-small',
+                    'aria-label': `${u.disabled ? t('users.enable') : t('users.disable')} ${u.username}`,
+                    onclick: () => void toggleUser(u),
+                  },
                   u.disabled ? t('users.enable') : t('users.disable'),
                 ),
-            h('button', { type: 'button', class: 'btn btn-small', 'aria-label': `${t('users.reset')} ${u.username}`, onclick: () => void resetUser(u) }, t('users.reset')),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'btn btn-small',
+                'aria-label': `${t('users.reset')} ${u.username}`,
+                onclick: () => void resetUser(u),
+              },
+              t('users.reset'),
+            ),
           ),
         ];
       }),
@@ -507,7 +601,8 @@ async function changeLanguage(lang) {
   await setLanguage(lang);
   byId('lang-select').value = lang;
   translateDom();
-  if (state.user && !byId('view-not-admin').hidden) byId('not-admin-text').textContent = t('notAdmin.text', { user: state.user.username });
+  if (state.user && !byId('view-not-admin').hidden)
+    byId('not-admin-text').textContent = t('notAdmin.text', { user: state.user.username });
   show(VIEWS.find((v) => !byId(v).hidden) ?? 'view-loading');
   if (state.status) renderStatus();
   if (state.users.length) renderUsers();
@@ -518,6 +613,7 @@ async function start() {
   byId('lang-select').addEventListener('change', (ev) => void changeLanguage(ev.target.value));
   byId('signin-form').addEventListener('submit', (ev) => void onSignIn(ev));
   byId('password-form').addEventListener('submit', (ev) => void onChangePassword(ev));
+  byId('password-form').addEventListener('input', () => showError('password-error', null));
   byId('create-user-form').addEventListener('submit', (ev) => void onCreateUser(ev));
   byId('sync-now').addEventListener('click', () => void onSyncNow());
   byId('one-time-copy').addEventListener('click', () => void copyOneTime());
@@ -530,6 +626,11 @@ async function start() {
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden && state.user && !byId('view-dashboard').hidden) void refresh();
   });
+  // Which box this is, before signing in (the info route is public).
+  api('GET', '/api/v1/info').then(
+    (info) => (byId('box-identity').textContent = `${info.name} · ${info.dealerCode}`),
+    () => undefined,
+  );
   if (!session.token) return signedOut();
   try {
     state.user = await api('GET', '/api/v1/auth/me');

@@ -15,7 +15,12 @@ function scaled(bytes) {
 
 export function formatBytes(bytes) {
   const { value, unit, digits } = scaled(bytes);
-  return new Intl.NumberFormat(currentLanguage(), { style: 'unit', unit, unitDisplay: 'short', maximumFractionDigits: digits }).format(value);
+  return new Intl.NumberFormat(currentLanguage(), {
+    style: 'unit',
+    unit,
+    unitDisplay: 'short',
+    maximumFractionDigits: digits,
+  }).format(value);
 }
 
 export function formatRate(bytesPerSecond) {
@@ -33,11 +38,15 @@ export function formatNumber(n) {
 }
 
 export function formatPercent(ratio) {
-  return new Intl.NumberFormat(currentLanguage(), { style: 'percent', maximumFractionDigits: 0 }).format(ratio);
+  return new Intl.NumberFormat(currentLanguage(), { style: 'percent', maximumFractionDigits: 0 }).format(
+    ratio,
+  );
 }
 
 export function formatDate(iso) {
-  return new Intl.DateTimeFormat(currentLanguage(), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+  return new Intl.DateTimeFormat(currentLanguage(), { dateStyle: 'medium', timeStyle: 'short' }).format(
+    new Date(iso),
+  );
 }
 
 const STEPS = [
@@ -63,7 +72,8 @@ export function formatRelative(iso, now = Date.now()) {
 /** A duration such as "12 min" or "1 h 5 min" (time left, how long a run took). */
 export function formatDuration(totalSeconds) {
   const s = Math.max(0, Math.round(totalSeconds));
-  const unit = (value, u) => new Intl.NumberFormat(currentLanguage(), { style: 'unit', unit: u, unitDisplay: 'short' }).format(value);
+  const unit = (value, u) =>
+    new Intl.NumberFormat(currentLanguage(), { style: 'unit', unit: u, unitDisplay: 'short' }).format(value);
   if (s < 60) return unit(s, 'second');
   const h = Math.floor(s / 3600);
   const m = Math.round((s % 3600) / 60);

@@ -49,5 +49,6 @@ export function tOr(key, fallback) {
 /** Fills every `data-i18n` element's text and `data-i18n-<attr>` attribute under `root`. */
 export function translateDom(root = document) {
   for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
-  for (const el of root.querySelectorAll('[data-i18n-aria-label]')) el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel));
+  for (const el of root.querySelectorAll('[data-i18n-aria-label]'))
+    el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel));
 }

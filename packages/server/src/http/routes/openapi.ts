@@ -17,7 +17,12 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): Jso
   const s = jsonSchema(schema, 'input');
   const props = (s.properties ?? {}) as Record<string, JsonSchema>;
   const required = new Set((s.required ?? []) as string[]);
-  return Object.entries(props).map(([name, p]) => ({ name, in: where, required: where === 'path' || required.has(name), schema: p }));
+  return Object.entries(props).map(([name, p]) => ({
+    name,
+    in: where,
+    required: where === 'path' || required.has(name),
+    schema: p,
+  }));
 }
 
 /** Status codes routes answer with besides 200. */
@@ -34,17 +39,34 @@ function operation(key: string, def: RouteDef): JsonSchema {
     ? { description: 'OK', content: { 'application/json': { schema: jsonSchema(def.response, 'output') } } }
     : status === '204'
       ? { description: 'No content' }
-      : { description: 'The bytes, as stored or as signed', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } };
+      : {
+          description: 'The bytes, as stored or as signed',
+          content: {
+            'application/octet-stream': {
+              schema: { type: 'string', contentMediaType: 'application/octet-stream' },
+            },
+          },
+        };
   return {
     operationId: key,
     summary: def.summary,
     'x-required-role': def.auth,
     security: def.auth === 'none' ? [] : [{ bearer: [] }],
     parameters: [...parameters(def.params, 'path'), ...parameters(def.query, 'query')],
-    ...(def.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(def.body, 'input') } } } } : {}),
+    ...(def.body
+      ? {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: jsonSchema(def.body, 'input') } },
+          },
+        }
+      : {}),
     responses: {
       [status]: success,
-      default: { description: 'Error, with a stable code', content: { 'application/json': { schema: { $ref: '#/components/schemas/ApiErrorBody' } } } },
+      default: {
+        description: 'Error, with a stable code',
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/ApiErrorBody' } } },
+      },
     },
   };
 }
@@ -57,11 +79,17 @@ export function openApiDocument(version: string): JsonSchema {
   }
   return {
     openapi: '3.1.0',
-    info: { title: "Plug'nConnect SRV LAN API", version, description: 'The dealer box API used by workstations and the status page.' },
+    info: {
+      title: "Plug'nConnect SRV LAN API",
+      version,
+      description: 'The dealer box API used by workstations and the status page.',
+    },
     servers: [{ url: '/' }],
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Token from POST /api/v1/auth/login' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'Token from POST /api/v1/auth/login' },
+      },
       schemas: { ApiErrorBody: jsonSchema(ApiErrorBody, 'output') },
     },
   };
