@@ -11,7 +11,7 @@ const HELP = `pnc-server — Plug'nConnect SRV, the dealer LAN server
 Usage:
   pnc-server start [--config FILE] [--port 8080] [--host 0.0.0.0] [--data-dir DIR]
                    [--origin URL] [--trusted-root FILE] [--name NAME] [--dealer-code CODE]
-                   [--no-sync-on-start]
+                   [--no-sync-on-start] [--no-discovery] [--udp-port 48080]
   pnc-server sync --origin URL --data-dir DIR [--trusted-root FILE] [--json]
   pnc-server version
 
@@ -31,6 +31,8 @@ async function start(args: string[]): Promise<number> {
       name: { type: 'string' },
       'dealer-code': { type: 'string' },
       'no-sync-on-start': { type: 'boolean' },
+      'no-discovery': { type: 'boolean' },
+      'udp-port': { type: 'string' },
     },
   });
   const config = loadConfig({
@@ -45,6 +47,8 @@ async function start(args: string[]): Promise<number> {
       name: values.name,
       dealerCode: values['dealer-code'],
       syncOnStart: values['no-sync-on-start'] ? false : undefined,
+      discovery: values['no-discovery'] ? false : undefined,
+      udpPort: values['udp-port'],
     },
   });
   const server = await startServer(config);

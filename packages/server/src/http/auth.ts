@@ -25,6 +25,8 @@ function bearer(req: FastifyRequest): string | null {
 export function installAuth(app: FastifyInstance, accounts: Accounts): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req) => {
+    // No route matched: let the not-found handler answer 404 with its code.
+    if (!req.routeOptions.url) return;
     const level = req.routeOptions.config.auth ?? 'technician';
     const token = bearer(req);
     req.principal = token ? accounts.authenticate(token, req.ip) : null;
