@@ -190,9 +190,9 @@ export async function syncBox(dataDir, originUrl, trustedRoot, extra = []) {
 }
 
 /** A real `pnc-server start` on 127.0.0.1 (no discovery, no sync on start), with a technician token. */
-export async function startBox(dataDir, { name = 'bench', logLevel = 'info', env = {} } = {}) {
+export async function startBox(dataDir, { name = 'bench', logLevel = 'info', env = {}, args = [] } = {}) {
   const port = await freePort();
-  const child = startProcess(name, process.execPath, [SERVER_CLI, 'start', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--no-sync-on-start', '--name', 'Bench box'], {
+  const child = startProcess(name, process.execPath, [SERVER_CLI, 'start', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, ...(args.length ? args : ['--no-sync-on-start']), '--name', 'Bench box'], {
     env: { PNC_DISCOVERY: '0', PNC_LOG_LEVEL: logLevel, ...env },
   });
   const url = `http://127.0.0.1:${port}`;

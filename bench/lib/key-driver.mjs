@@ -77,6 +77,8 @@ if (values.mode === 'single') {
     verified,
     vehicle,
     packageIds: values.package,
+    // The key to write (writeKey's `key`; older cores took volumeBytes/openTarget directly).
+    key: { label: values.image ?? values.device, volumeBytes: size, openTarget: async () => throttled(await openTarget(), rate) },
     volumeBytes: size,
     openTarget: async () => throttled(await openTarget(), rate),
     app: APP,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ServerInfo, SessionUser } from './api.js';
-import { EligibilityResult, FailureReason, HeadUnitFamily, LocalizedText, UpdateKind } from './domain.js';
+import { EligibilityResult, FailureReason, HeadUnitFamily, Locale, LocalizedText, UpdateKind } from './domain.js';
 
 /** A server found on the LAN, or typed by the technician. */
 export const DiscoveredServer = z.object({
@@ -22,6 +22,32 @@ export const ConnectionState = z.object({
 export type ConnectionState = z.infer<typeof ConnectionState>;
 
 const NoInput = z.object({}).strict().default({});
+
+/** The workstation's own settings, kept in a plain file next to its other state. */
+export const WorkstationSettings = z.object({
+  /** The UI language the technician chose; null until chosen (the system's language is used). */
+  language: Locale.nullable(),
+  /** The largest size the download cache may take on this computer's disk; 0 turns it off. */
+  cacheMaxBytes: z.number().int().min(0).max(2 ** 50),
+});
+export type WorkstationSettings = z.infer<typeof WorkstationSettings>;
+
+/** The settings and what the cache holds now. */
+export const SettingsState = WorkstationSettings.extend({
+  cacheUsedBytes: z.number().int().min(0),
+  cacheFiles: z.number().int().min(0),
+});
+export type SettingsState = z.infer<typeof SettingsState>;
+
+/** How fast this workstation gets bytes from the server, and how fast its last key was written. */
+export const LinkSpeed = z.object({
+  /** Measured now by reading a piece of a signed file from the server; null when it could not be measured. */
+  lanBytesPerSecond: z.number().min(0).nullable(),
+  /** Average speed of the last key written here (LAN and key together), null before the first one. */
+  lastKeyBytesPerSecond: z.number().min(0).nullable(),
+  measuredAt: z.iso.datetime(),
+});
+export type LinkSpeed = z.infer<typeof LinkSpeed>;
 
 /** A drive as the workstation sees it; `offered` false with a `refusal` when the core will not write it. */
 export const DriveInfo = z.object({
@@ -107,6 +133,11 @@ export type KeyRecord = z.infer<typeof KeyRecord>;
  */
 export const desktopApiContract = {
   getConnection: { input: NoInput, output: ConnectionState },
+  /** Servers found on the LAN (DNS-SD, UDP probe, the fixed DNS name) plus the last one used, each confirmed. */
+  discoverServers: {
+    input: z.object({ timeoutMs: z.number().int().min(200).max(10_000).default(2_500) }).strict().default({ timeoutMs: 2_500 }),
+    output: z.array(DiscoveredServer),
+  },
   connect: { input: z.object({ url: z.string().min(1).max(512) }), output: ConnectionState },
   signIn: { input: z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) }), output: ConnectionState },
   /** Required after a first access or a reset before anything else works. */
@@ -132,6 +163,13 @@ export const desktopApiContract = {
   listJobs: { input: NoInput, output: z.array(JobState) },
   /** Keys written on this workstation: awaiting confirmation first, then history. */
   listKeys: { input: NoInput, output: z.array(KeyRecord) },
+  getSettings: { input: NoInput, output: SettingsState },
+  /** Changes only the fields given; answers the settings as saved. */
+  setSettings: { input: WorkstationSettings.partial().strict(), output: SettingsState },
+  /** Empties the download cache (nothing in it is needed: every file can be downloaded again). */
+  clearCache: { input: NoInput, output: SettingsState },
+  /** A short timed read from the server, for the estimated key time. */
+  measureLinkSpeed: { input: NoInput, output: LinkSpeed },
   confirmInstallation: {
     input: z
       .object({ keyId: z.string().max(64), outcome: z.enum(['SUCCESS', 'FAILURE']), failureReason: FailureReason.optional(), note: z.string().max(2000).optional() })

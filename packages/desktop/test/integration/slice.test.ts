@@ -115,17 +115,18 @@ describe('origin → server → key', () => {
     );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('"phase":"writing"');
-    const out = JSON.parse(r.stdout) as {
-      ok: boolean;
-      manifest: { state: string; files: Array<{ path: string; size: number; sha256: string }> };
-    };
-    expect(out.manifest.state).toBe('complete');
-    expect(out.manifest.files.length).toBe(pkg.fileCount);
+    type Manifest = { state: string; files: Array<{ path: string; size: number; sha256: string }> };
+    const out = JSON.parse(r.stdout) as { ok: boolean; keys: Array<{ readBackFromDevice: boolean; manifest: Manifest }> };
+    expect(out.ok).toBe(true);
+    expect(out.keys[0]!.manifest.state).toBe('complete');
+    expect(out.keys[0]!.manifest.files.length).toBe(pkg.fileCount);
+    // The read-back went to the image itself, not to the page cache.
+    expect(out.keys[0]!.readBackFromDevice).toBe(true);
 
     expect(fsckImage(image)).toMatchObject({ clean: true });
     const manifest = JSON.parse(
       mcopyToBuffer(image, 'PLUGNCONNECT-KEY.json').toString('utf8'),
-    ) as typeof out.manifest;
+    ) as Manifest;
     expect(manifest.state).toBe('complete');
     for (const f of manifest.files) {
       const bytes = mcopyToBuffer(image, f.path);

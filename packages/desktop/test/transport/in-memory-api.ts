@@ -15,6 +15,7 @@ import {
   type KeyRecord,
   type ServerInfo,
   type SessionUser,
+  type SettingsState,
   type UpdatePackage,
   type VehicleInfo,
 } from '@pnc/shared';
@@ -174,6 +175,8 @@ export interface InMemoryApi extends DesktopApi {
   /** Pushes an event to every listener, as the core does when something changes by itself. */
   emit(event: DesktopEvent): void;
   listenerCount(): number;
+  /** Records a key as written (what the core does once a key is verified), and tells listeners. */
+  addKey(record: KeyRecord): void;
 }
 
 /** Accounts: `tech` is ready to work; `newcomer` must change the one-time password first. */
@@ -222,6 +225,7 @@ export function createInMemoryApi(initial: Partial<ConnectionState> = {}): InMem
   };
   const jobs = new Map<string, JobState>();
   const keys: KeyRecord[] = [];
+  let settings: SettingsState = { language: null, cacheMaxBytes: 20_000_000_000, cacheUsedBytes: 0, cacheFiles: 0 };
   return {
     async getConnection() {
       return state;
@@ -339,10 +343,54 @@ export function createInMemoryApi(initial: Partial<ConnectionState> = {}): InMem
     async listKeys() {
       return keys;
     },
-    async confirmInstallation({ keyId }) {
-      const key = keys.find((k) => k.keyId === keyId);
+    async confirmInstallation({ keyId, outcome, failureReason, note }) {
+      const i = keys.findIndex((k) => k.keyId === keyId);
+      const key = keys[i];
       if (!key) throw new PncError('NOT_FOUND', `No key ${keyId} written on this workstation.`);
-      return key;
+      if (key.confirmation) return key;
+      const confirmed: KeyRecord = {
+        ...key,
+        status: outcome === 'SUCCESS' ? 'installed' : 'failed',
+        confirmation: {
+          id: '00000000-0000-4000-8000-00000000000' + String(i % 10),
+          outcome,
+          ...(failureReason ? { failureReason } : {}),
+          ...(note ? { note } : {}),
+          at: '2026-11-24T10:00:00Z',
+          acknowledged: state.server !== null,
+        },
+      };
+      keys[i] = confirmed;
+      emit({ type: 'keys', keys: [...keys] });
+      return confirmed;
+    },
+    async discoverServers() {
+      return [
+        { url: 'http://192.168.1.20:8080', name: serverInfo.name, via: 'dns-sd' },
+        ...(state.serverUrl ? [{ url: state.serverUrl, name: 'Last used', via: 'saved' as const }] : []),
+      ];
+    },
+    async getSettings() {
+      return settings;
+    },
+    async setSettings(patch) {
+      settings = { ...settings, ...patch };
+      return settings;
+    },
+    async clearCache() {
+      settings = { ...settings, cacheUsedBytes: 0, cacheFiles: 0 };
+      return settings;
+    },
+    async measureLinkSpeed() {
+      return {
+        lanBytesPerSecond: state.user ? 112_000_000 : null,
+        lastKeyBytesPerSecond: null,
+        measuredAt: '2026-11-24T09:30:00Z',
+      };
+    },
+    addKey(record) {
+      keys.push(record);
+      emit({ type: 'keys', keys: [...keys] });
     },
     onEvent(listener) {
       listeners.add(listener);

@@ -34,10 +34,15 @@ export interface Accounts {
   resetPassword(actor: Principal, username: string): Promise<{ user: UserSummary; temporaryPassword: string }>;
 }
 
+/** Sessions' last_seen_at is written at most this often per session and address. */
+const TOUCH_INTERVAL_MS = 60_000;
+
 export function createAccounts(db: Db, opts: { now?: () => Date; throttle?: LoginThrottle; firstAccessFile?: string } = {}): Accounts {
   const now = () => (opts.now ?? (() => new Date()))().toISOString();
   const throttle = opts.throttle ?? new LoginThrottle();
   let firstAccessFile = opts.firstAccessFile;
+  /** When each session's last_seen_at was last written (see authenticate). */
+  const lastTouched = new Map<string, { atMs: number; address: string | null }>();
 
   function mustFind(username: string): q.UserRow {
     const u = q.findUser(db, username);
@@ -95,9 +100,18 @@ export function createAccounts(db: Db, opts: { now?: () => Date; throttle?: Logi
 
     authenticate(token, address) {
       const h = tokenHash(token);
-      const s = q.findLiveSession(db, h, now());
+      const at = now();
+      const s = q.findLiveSession(db, h, at);
       if (!s) return null;
-      q.touchSession(db, h, now(), address);
+      // "Last seen" needs minutes, not every request: a write per request (fsynced, synchronous=FULL)
+      // blocked the event loop on every blob and eligibility request under load.
+      const seen = lastTouched.get(h);
+      const atMs = Date.parse(at);
+      if (!seen || seen.address !== address || atMs - seen.atMs >= TOUCH_INTERVAL_MS || atMs < seen.atMs) {
+        q.touchSession(db, h, at, address);
+        if (lastTouched.size >= 10_000) lastTouched.clear();
+        lastTouched.set(h, { atMs, address });
+      }
       return { userId: s.userId, username: s.username, role: s.role, mustChangePassword: s.mustChangePassword, tokenHash: h };
     },
 

@@ -1,4 +1,5 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { ApiErrorBody } from '@pnc/shared';
 import type { AppDeps } from './context.js';
 import { installAuth } from './auth.js';
 import { installErrorHandling } from './errors.js';
@@ -30,6 +31,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // The box sits on a shop LAN: keep idle keep-alive sockets from piling up.
     keepAliveTimeout: 65_000,
     requestTimeout: 0, // multi-GB blob downloads must never be cut for taking long
+    // Errors Fastify raises before routing (a path parameter over maxParamLength → 414, a bad
+    // URL encoding → 400) bypass setErrorHandler and would answer Fastify's own shape: give them
+    // ours, with a stable code (found by the reliability fuzzing, issue #8).
+    frameworkErrors: (error, _req, reply) => {
+      const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+      const body: ApiErrorBody = { code: 'VALIDATION_FAILED', message: status === 414 ? 'The address is too long.' : `Invalid request address (${error.message}).` };
+      void (reply as FastifyReply).code(status).send(body);
+    },
   });
   installErrorHandling(app);
   installAuth(app, deps.accounts);

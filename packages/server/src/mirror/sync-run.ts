@@ -5,6 +5,7 @@ import { ensureDataDir } from '../config/data-dir.js';
 import {
   finishSyncRun,
   getCurrentContent,
+  latestSuccessfulSyncRun,
   publishCatalog,
   refreshCurrentExpiry,
   startSyncRun,
@@ -27,6 +28,33 @@ import { fetchRootBytes, rootChain } from './trusted-root.js';
 export const DEFAULT_PARALLEL_DOWNLOADS = 4;
 /** More than this between the box's clock and the origin's Date header is worth a warning. */
 export const CLOCK_SKEW_WARNING_SECONDS = 300;
+const DAY_MS = 86_400_000;
+
+function describeSeconds(s: number): string {
+  const abs = Math.abs(s);
+  return abs * 1000 >= DAY_MS ? `${(abs * 1000 / DAY_MS).toFixed(1)} days` : `${Math.round(abs / 60)} minutes`;
+}
+
+/**
+ * The latest time the box has known for sure: the end of its last successful synchronisation and
+ * the carmaker's signing time of the content it serves. TUF expiry is only as good as the clock
+ * checking it, so a clock set back below this (a dead RTC battery, a bad manual change) could let
+ * expired metadata pass: the sync is refused instead, in plain words.
+ */
+function checkClockNotBehind(db: Db, now: Date): void {
+  const known = [latestSuccessfulSyncRun(db)?.finishedAt, getCurrentContent(db)?.generatedAt]
+    .map((t) => (t ? Date.parse(t) : NaN))
+    .filter((t) => Number.isFinite(t));
+  if (known.length === 0) return;
+  const latest = Math.max(...known);
+  if (now.getTime() >= latest - CLOCK_SKEW_WARNING_SECONDS * 1000) return;
+  throw new PncError(
+    'METADATA_EXPIRED',
+    `The box's clock (${now.toISOString()}) is ${describeSeconds((latest - now.getTime()) / 1000)} behind a time it already knew (${new Date(latest).toISOString()}): ` +
+      'it went backwards, and expired content could pass for valid. Fix the date and time (NTP, UDP 123) and synchronise again.',
+    { reason: 'CLOCK_BEHIND', now: now.toISOString(), latestKnownTime: new Date(latest).toISOString() },
+  );
+}
 
 export interface SyncOptions {
   dataDir: string;
@@ -141,6 +169,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   try {
     progress.phase = 'metadata';
     log.info({ origin, trigger: o.trigger }, 'synchronisation started');
+    checkClockNotBehind(o.db, new Date(startedAt));
     meta = await refreshMetadata(o.dataDir, origin, o.http);
     if (before && meta.snapshotVersion < before.snapshotVersion) {
       throw new PncError('METADATA_ROLLBACK', `The origin offers snapshot ${meta.snapshotVersion}, older than the served ${before.snapshotVersion}.`);
@@ -228,7 +257,14 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   } catch (e) {
     const err = isPncError(e) ? (e as PncError) : new PncError('INTERNAL', `Unexpected failure: ${(e as Error).message ?? String(e)}`);
     const still = servedNote(getCurrentContent(o.db));
-    const final = new PncError(err.code, `${err.message} ${still}`, err.details);
+    // Expired metadata is often the box's own clock: say so when the origin's Date disagrees.
+    const skew = o.http.lastOriginDate;
+    const skewSeconds = skew ? (skew.local.getTime() - skew.origin.getTime()) / 1000 : 0;
+    const clockNote =
+      err.code === 'METADATA_EXPIRED' && Math.abs(skewSeconds) > CLOCK_SKEW_WARNING_SECONDS
+        ? ` The box's clock is ${describeSeconds(skewSeconds)} ${skewSeconds > 0 ? 'ahead of' : 'behind'} the carmaker's server: fix the date and time (NTP, UDP 123) first.`
+        : '';
+    const final = new PncError(err.code, `${err.message}${clockNote} ${still}`, err.details);
     save();
     finishSyncRun(o.db, runId, { status: 'failed', finishedAt: new Date().toISOString(), errorCode: final.code, errorMessage: final.message });
     log.warn({ code: final.code, err: isPncError(e) ? undefined : e }, final.message);

@@ -7,7 +7,7 @@ import { createDriveAccess, ejectDrive, listDrives } from '../drives/index.js';
 import { readKey } from '../keys/read-key.js';
 import { writeKeys } from '../keys/write-key.js';
 import { ServerClient } from '../server/server-client.js';
-import { fetchVerifiedCatalog } from '../trust/verified-catalog.js';
+import { fetchVerifiedCatalog, trustedVehicle } from '../trust/verified-catalog.js';
 import { formatBytes, parseSize } from '../util/size.js';
 import { APP } from '../version.js';
 import { createSessionStore } from '../service/session-store.js';
@@ -121,6 +121,7 @@ async function connect(values: { server?: string; 'trusted-root'?: string }) {
     serverUrl: client.baseUrl,
     trustedRootFile: trustedRootFile(values['trusted-root']),
     stateDir: workstationHome(),
+    serverTime: info.serverTime,
   });
   return { client, info, verified };
 }
@@ -132,7 +133,7 @@ async function check(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: common, allowPositionals: true });
   const vin = parseVin(positionals[0] ?? '');
   const { client, info, verified } = await connect(values);
-  const result = evaluateEligibility(await client.vehicle(vin), verified.catalog);
+  const result = evaluateEligibility(trustedVehicle(verified, await client.vehicle(vin)), verified.catalog);
   if (values.json) {
     console.log(JSON.stringify(result, null, 2));
     return 0;

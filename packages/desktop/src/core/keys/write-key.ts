@@ -19,7 +19,7 @@ import {
 } from '../fat32/index.js';
 import { etaSeconds, RateMeter } from '../progress/rate-meter.js';
 import type { ServerClient } from '../server/server-client.js';
-import type { VerifiedCatalog } from '../trust/verified-catalog.js';
+import { trustedVehicle, type VerifiedCatalog } from '../trust/verified-catalog.js';
 import { FanOut } from './fan-out.js';
 import { KEY_MANIFEST_PATH, renderManifest, type KeyManifest } from './key-manifest.js';
 
@@ -161,7 +161,9 @@ const asPnc = (e: unknown, signal?: AbortSignal): PncError =>
 export async function writeKeys(req: WriteKeysRequest): Promise<KeyOutcome[]> {
   const started = performance.now();
   const now = req.now ?? (() => new Date());
-  const packages = selectPackages(req.verified, req.vehicle, req.packageIds);
+  // Eligibility is decided on the signed registry, not on what the server says about the VIN.
+  const vehicle = trustedVehicle(req.verified, req.vehicle);
+  const packages = selectPackages(req.verified, vehicle, req.packageIds);
   const files = keyFiles(packages);
   const byPath = new Map(files.map((f) => [f.path, f]));
   const bytesTotal = files.reduce((n, f) => n + f.size, 0);

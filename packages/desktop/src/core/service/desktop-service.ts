@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import {
   evaluateEligibility,
   isPncError,
@@ -8,17 +9,23 @@ import {
   type ConnectionState,
   type DesktopApi,
   type DesktopEvent,
+  type DiscoveredServer,
   type DriveInfo,
+  type JobState,
   type KeyRecord,
   type KeyTarget,
 } from '@pnc/shared';
+import { discoverServers, type DiscoverOptions } from '../discovery/index.js';
+import { downloadBlob } from '../download/blob-download.js';
 import type { BlockTarget } from '../fat32/index.js';
+import { createBlobCache } from '../keys/blob-cache.js';
 import { createKeyLedger } from '../keys/key-ledger.js';
 import { createWriteJobs } from '../keys/write-jobs.js';
 import { createDriveAccess } from '../drives/index.js';
 import { normalizeServerUrl, ServerClient } from '../server/server-client.js';
-import { fetchVerifiedCatalog, type VerifiedCatalog } from '../trust/verified-catalog.js';
+import { fetchVerifiedCatalog, trustedVehicle, type VerifiedCatalog } from '../trust/verified-catalog.js';
 import { createSessionStore, type SecretCodec } from './session-store.js';
+import { createSettingsStore } from './workstation-settings.js';
 
 export interface DesktopServiceOptions {
   stateDir: string;
@@ -32,6 +39,8 @@ export interface DesktopServiceOptions {
   drives?: DriveAccess;
   /** How often unacknowledged confirmations are re-sent. */
   confirmRetryMs?: number;
+  /** LAN discovery settings (tests narrow them); the budget comes from each call. */
+  discovery?: Omit<DiscoverOptions, 'timeoutMs' | 'manual'>;
 }
 
 /** The drives the workstation may write, behind the core's own safety guards. */
@@ -68,13 +77,24 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
   const emitEvent = (e: DesktopEvent) => events.emit('event', e);
   const drives = opts.drives ?? createDriveAccess();
   const ledger = createKeyLedger(opts.stateDir);
+  const settings = createSettingsStore(opts.stateDir);
+  const cache = createBlobCache(join(opts.stateDir, 'cache', 'blobs'), async () => (await settings.get()).cacheMaxBytes);
+  const settingsState = async () => ({ ...(await settings.get()), ...renameUsage(await cache.usage()) });
+  const renameUsage = (u: { bytes: number; files: number }) => ({ cacheUsedBytes: u.bytes, cacheFiles: u.files });
   const emitKeys = () => {
     ledger.list().then(
       (keys) => emitEvent({ type: 'keys', keys }),
       () => undefined,
     );
   };
-  const jobs = createWriteJobs(ledger, (job) => emitEvent({ type: 'job', job }), emitKeys);
+  /** The last key's average speed (download, key and read-back together) feeds the next estimate. */
+  const onJob = (job: JobState) => {
+    emitEvent({ type: 'job', job });
+    const seconds = (Date.now() - Date.parse(job.startedAt)) / 1000;
+    if (job.phase === 'done' && job.bytesTotal > 0 && seconds > 0)
+      void settings.setLastKeySpeed(job.bytesTotal / seconds).catch(() => undefined);
+  };
+  const jobs = createWriteJobs(ledger, onJob, emitKeys);
   const stopWatching = drives.watch((drives) => emitEvent({ type: 'drives', drives }));
   // tuf-js keeps its trusted metadata in one folder, and state changes must not interleave.
   let queue: Promise<unknown> = Promise.resolve();
@@ -127,6 +147,7 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
           serverUrl: c.baseUrl,
           trustedRootFile: opts.trustedRootFile,
           stateDir: opts.stateDir,
+          serverTime: server.serverTime,
         });
         client = c;
         verified = v;
@@ -187,6 +208,13 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
     async getConnection() {
       return state;
     },
+    async discoverServers(input) {
+      const timeoutMs = input?.timeoutMs ?? 2_500;
+      const last = state.serverUrl ?? (await sessions.load())?.serverUrl;
+      const found = await discoverServers({ ...opts.discovery, timeoutMs, ...(last ? { manual: [last] } : {}) });
+      // The address typed before is listed as the last one used, not as typed now.
+      return found.map((s): DiscoveredServer => (s.via === 'manual' ? { ...s, via: 'saved' } : s));
+    },
     async connect({ url }) {
       return connect(url);
     },
@@ -221,8 +249,8 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
     async checkVehicle({ vin }) {
       const valid = parseVin(vin);
       const vehicle = await signedIn().vehicle(valid);
-      // Decided on the catalog this workstation verified, not on the server's word.
-      return evaluateEligibility(vehicle, verified!.catalog);
+      // Decided on the catalog and registry this workstation verified, not on the server's word.
+      return evaluateEligibility(trustedVehicle(verified!, vehicle), verified!.catalog);
     },
     async listDrives() {
       return drives.list();
@@ -244,6 +272,9 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
           verified: verified!,
           vehicle,
           open: (t) => drives.open(t),
+          blobs: cache.source((f, signal) =>
+            downloadBlob(c, { size: f.size, sha256: f.sha256, ...(signal ? { signal } : {}) }),
+          ),
         },
       );
     },
@@ -255,6 +286,28 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
     },
     async listKeys() {
       return ledger.list();
+    },
+    async getSettings() {
+      return settingsState();
+    },
+    async setSettings(patch) {
+      const { cacheMaxBytes } = await settings.update(patch);
+      if (patch.cacheMaxBytes !== undefined) await cache.evict(cacheMaxBytes);
+      return settingsState();
+    },
+    async clearCache() {
+      await cache.clear();
+      return settingsState();
+    },
+    async measureLinkSpeed() {
+      const lastKeyBytesPerSecond = await settings.lastKeySpeed();
+      let lanBytesPerSecond: number | null = null;
+      try {
+        lanBytesPerSecond = await measureLan(signedIn(), verified!);
+      } catch {
+        // Not signed in, no content, or the server did not answer: no estimate from the LAN.
+      }
+      return { lanBytesPerSecond, lastKeyBytesPerSecond, measuredAt: new Date().toISOString() };
     },
     async confirmInstallation({ keyId, outcome, failureReason, note }): Promise<KeyRecord> {
       const k = await ledger.confirm(keyId, { outcome, failureReason, note });
@@ -275,4 +328,30 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
       await queue;
     },
   };
+}
+
+/** Reads up to 32 MiB (at most about a second) of the largest signed file: the bytes per second the LAN gives. */
+async function measureLan(client: ServerClient, verified: VerifiedCatalog): Promise<number | null> {
+  const largest = verified.catalog.packages
+    .flatMap((p) => p.files)
+    .reduce<{ sha256: string; size: number } | null>((a, f) => (a && a.size >= f.size ? a : f), null);
+  if (!largest) return null;
+  const signal = AbortSignal.timeout(5_000);
+  const { stream } = await client.openBlob(largest.sha256, 0, signal);
+  const limit = 32 * 1024 * 1024;
+  let bytes = 0;
+  let first = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const t = performance.now();
+      // Timed from the first byte: the request's own latency is not throughput.
+      if (first === 0) first = t;
+      else bytes += chunk.length;
+      if (bytes >= limit || t - first >= 1_000) break;
+    }
+  } finally {
+    stream.destroy();
+  }
+  const seconds = (performance.now() - first) / 1000;
+  return bytes > 0 && seconds > 0 ? bytes / seconds : null;
 }

@@ -1,7 +1,8 @@
 import { useTranslation } from 'react-i18next';
+import { WORK_STEPS } from '../stores/nav-store.js';
 
-/** The wizard's steps, in order; the key, writing, car and confirmation steps join this list. */
-export const STEPS = ['server', 'signIn', 'vehicle'] as const;
+/** The wizard's steps, in order: the connection's two, then the work on a vehicle. */
+export const STEPS = ['server', 'signIn', ...WORK_STEPS] as const;
 export type Step = (typeof STEPS)[number];
 
 export function StepNav({ current }: { current: Step }) {

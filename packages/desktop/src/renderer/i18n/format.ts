@@ -33,3 +33,40 @@ export function formatAge(seconds: number, locale: string): string {
 export function formatDateTime(iso: string, locale: string): string {
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
 }
+
+/** A transfer speed, e.g. "48 MB/s", "48 Mo/s" (decimal megabytes, like sizes). */
+export function formatSpeed(bytesPerSecond: number, locale: string): string {
+  const value = bytesPerSecond / MB;
+  return new Intl.NumberFormat(locale, {
+    style: 'unit',
+    unit: 'megabyte-per-second',
+    unitDisplay: 'short',
+    maximumFractionDigits: value < 10 ? 1 : 0,
+  }).format(value);
+}
+
+/**
+ * A duration for estimates and remaining times: seconds under a minute, whole minutes (rounded
+ * up: a technician plans with it) under an hour, then hours and minutes. "45 sec", "12 min", "1 hr, 5 min".
+ */
+export function formatDuration(seconds: number, locale: string): string {
+  const unit = (value: number, u: 'second' | 'minute' | 'hour') =>
+    new Intl.NumberFormat(locale, { style: 'unit', unit: u, unitDisplay: 'short' }).format(value);
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return unit(Math.max(1, s), 'second');
+  const minutes = Math.ceil(s / 60);
+  if (minutes < 60) return unit(minutes, 'minute');
+  const parts = [unit(Math.floor(minutes / 60), 'hour')];
+  if (minutes % 60) parts.push(unit(minutes % 60, 'minute'));
+  return new Intl.ListFormat(locale, { style: 'narrow', type: 'unit' }).format(parts);
+}
+
+export function formatDate(iso: string, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(new Date(iso));
+}
+
+export function formatPercent(ratio: number, locale: string): string {
+  return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 }).format(
+    Math.min(1, Math.max(0, ratio)),
+  );
+}

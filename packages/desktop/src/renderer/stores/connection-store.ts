@@ -1,5 +1,5 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { ApiErrorBody, ConnectionState, DesktopApi } from '@pnc/shared';
+import type { ApiErrorBody, ConnectionState, DesktopApi, DiscoveredServer } from '@pnc/shared';
 import { toApiError } from '../api/errors.js';
 
 export type ConnectionAction = 'connect' | 'signIn' | 'changePassword' | 'signOut';
@@ -13,7 +13,12 @@ export interface ConnectionStoreState {
   pending: ConnectionAction | null;
   /** The last action that failed outright (bad address, wrong password, agent gone). */
   failure: ApiErrorBody | null;
+  /** Servers found on the LAN by the last search (the last one used included). */
+  discovered: DiscoveredServer[];
+  discovering: boolean;
   load(): Promise<void>;
+  /** Searches the LAN; resolves when the search is over (a few seconds at most). */
+  discover(): Promise<void>;
   /** Each action resolves true when it succeeded. */
   connect(url: string): Promise<boolean>;
   signIn(username: string, password: string): Promise<boolean>;
@@ -66,6 +71,20 @@ export function createConnectionStore(
       receivedAt: 0,
       pending: null,
       failure: null,
+      discovered: [],
+      discovering: false,
+      async discover() {
+        if (get().discovering) return;
+        set({ discovering: true });
+        try {
+          set({ discovered: await api.discoverServers({}) });
+        } catch {
+          // Searching is a convenience: the address can always be typed.
+          set({ discovered: [] });
+        } finally {
+          set({ discovering: false });
+        }
+      },
       async load() {
         try {
           set({ connection: await api.getConnection({}), receivedAt: now(), failure: null });

@@ -6,6 +6,7 @@ import {
   type ApiErrorBody,
   type DesktopApi,
   type EligibilityResult,
+  type EligibleUpdate,
 } from '@pnc/shared';
 import { toApiError } from '../api/errors.js';
 
@@ -20,7 +21,10 @@ export interface VehicleStoreState {
   status: 'idle' | 'checking' | 'done' | 'failed';
   result: EligibilityResult | null;
   failure: ApiErrorBody | null;
+  /** The updates chosen for the key (all eligible ones at first), by package id. */
+  selected: string[];
   setVin(raw: string): void;
+  toggleUpdate(packageId: string): void;
   /** Checks the VIN (Enter or the Check button); an incomplete VIN gets its message instead. */
   check(): Promise<void>;
 }
@@ -36,6 +40,17 @@ export function createVehicleStore(api: DesktopApi): StoreApi<VehicleStoreState>
     status: 'idle',
     result: null,
     failure: null,
+    selected: [],
+    toggleUpdate(packageId) {
+      const { result, selected } = get();
+      if (!result?.eligible.some((u) => u.packageId === packageId)) return;
+      set({
+        selected: selected.includes(packageId)
+          ? selected.filter((id) => id !== packageId)
+          : // Kept in the order the updates are listed.
+            result.eligible.map((u) => u.packageId).filter((id) => id === packageId || selected.includes(id)),
+      });
+    },
     setVin(raw) {
       const vin = normalizeVin(raw).slice(0, MAX_INPUT);
       if (vin === get().vin) return;
@@ -46,6 +61,7 @@ export function createVehicleStore(api: DesktopApi): StoreApi<VehicleStoreState>
         status: 'idle',
         result: null,
         failure: null,
+        selected: [],
       });
     },
     async check() {
@@ -60,7 +76,8 @@ export function createVehicleStore(api: DesktopApi): StoreApi<VehicleStoreState>
       set({ status: 'checking', failure: null });
       try {
         const result = await api.checkVehicle({ vin });
-        if (get().vin === vin) set({ status: 'done', result });
+        if (get().vin === vin)
+          set({ status: 'done', result, selected: result.eligible.map((u) => u.packageId) });
       } catch (e) {
         if (get().vin !== vin) return;
         const error = toApiError(e);
@@ -69,4 +86,9 @@ export function createVehicleStore(api: DesktopApi): StoreApi<VehicleStoreState>
       }
     },
   }));
+}
+
+/** The chosen updates, in the order listed. */
+export function selectedUpdates(s: Pick<VehicleStoreState, 'result' | 'selected'>): EligibleUpdate[] {
+  return s.result?.eligible.filter((u) => s.selected.includes(u.packageId)) ?? [];
 }
