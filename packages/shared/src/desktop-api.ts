@@ -81,7 +81,8 @@ export const KeyJobState = z.object({
   label: z.string(),
   phase: z.union([WritePhase, z.literal('failed')]),
   bytesDone: z.number().int().min(0),
-  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** Why this key failed; `details` as the core's error gives them (e.g. `missingBytes` for a key too small). */
+  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }).nullable(),
   keyId: z.string().nullable(),
 });
 export type KeyJobState = z.infer<typeof KeyJobState>;

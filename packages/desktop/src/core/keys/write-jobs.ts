@@ -99,7 +99,13 @@ export function createWriteJobs(ledger: KeyLedger, emit: (job: JobState) => void
       const keys2: JobState['keys'] = outcomes.map((o) =>
         o.ok
           ? { label: o.label, phase: 'done', bytesDone: o.result.bytes, error: null, keyId: o.result.keyId }
-          : { label: o.label, phase: 'failed', bytesDone: 0, error: { code: o.error.code, message: o.error.message }, keyId: null },
+          : {
+              label: o.label,
+              phase: 'failed',
+              bytesDone: 0,
+              error: { code: o.error.code, message: o.error.message, ...(o.error.details ? { details: o.error.details } : {}) },
+              keyId: null,
+            },
       );
       const anyOk = outcomes.some((o) => o.ok);
       const firstError = outcomes.find((o) => !o.ok);

@@ -29,7 +29,7 @@ export interface KeyProgress {
   label: string;
   phase: WritePhase | 'failed';
   bytesDone: number;
-  error?: { code: string; message: string };
+  error?: { code: string; message: string; details?: Record<string, unknown> };
 }
 
 export interface WriteProgress {
@@ -192,7 +192,11 @@ export async function writeKeys(req: WriteKeysRequest): Promise<KeyOutcome[]> {
   const live = () => runs.filter((r) => !r.error);
   const fail = (r: KeyRun, e: unknown) => {
     r.error = asPnc(e, req.signal);
-    r.progress = { ...r.progress, phase: 'failed', error: { code: r.error.code, message: r.error.message } };
+    r.progress = {
+      ...r.progress,
+      phase: 'failed',
+      error: { code: r.error.code, message: r.error.message, ...(r.error.details ? { details: r.error.details } : {}) },
+    };
   };
   const emit = () => {
     const going = live();

@@ -2,8 +2,15 @@ import { useTranslation } from 'react-i18next';
 import { LanguageSelect } from './LanguageSelect.js';
 import { ServerSummary } from './ServerSummary.js';
 import { UserBadge } from './UserBadge.js';
+import { ViewTabs } from './ViewTabs.js';
 
-export function Header({ onChangeServer }: { onChangeServer: (() => void) | null }) {
+export function Header({
+  onChangeServer,
+  workAllowed,
+}: {
+  onChangeServer: (() => void) | null;
+  workAllowed: boolean;
+}) {
   const { t } = useTranslation();
   return (
     <header className="app-header">
@@ -18,6 +25,9 @@ export function Header({ onChangeServer }: { onChangeServer: (() => void) | null
         <ServerSummary onChange={onChangeServer} />
         <UserBadge />
         <LanguageSelect />
+      </div>
+      <div className="app-header__tabs">
+        <ViewTabs workAllowed={workAllowed} />
       </div>
     </header>
   );

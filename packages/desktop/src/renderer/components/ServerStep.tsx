@@ -1,11 +1,91 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { connectionProblem } from '../stores/connection-store.js';
 import { useConnection } from '../stores/stores-context.js';
 import { ErrorNotice } from './ErrorNotice.js';
 import { Field } from './Field.js';
+import { Icon } from './Icon.js';
 
-/** Connecting to the dealership's server by address; `onCancel` when a working connection can be kept. */
+/** The servers the workstation found on the LAN: one click (or Enter) connects. */
+function FoundServers({ onConnected }: { onConnected: () => void }) {
+  const { t } = useTranslation();
+  const discovered = useConnection((s) => s.discovered);
+  const discovering = useConnection((s) => s.discovering);
+  const discover = useConnection((s) => s.discover);
+  const connect = useConnection((s) => s.connect);
+  const pending = useConnection((s) => s.pending);
+  const [target, setTarget] = useState<string | null>(null);
+
+  useEffect(() => {
+    void discover();
+  }, [discover]);
+
+  const choose = async (url: string) => {
+    setTarget(url);
+    if (await connect(url)) onConnected();
+  };
+
+  return (
+    <section className="found" aria-labelledby="found-title" aria-busy={discovering}>
+      <div className="found__head">
+        <h2 id="found-title" className="found__title">
+          {t('connect.foundTitle')}
+        </h2>
+        <button
+          type="button"
+          className="button button--quiet button--small"
+          aria-disabled={discovering}
+          onClick={() => void discover()}
+        >
+          <Icon name="refresh" />
+          {discovering ? t('connect.searching') : t('connect.searchAgain')}
+        </button>
+      </div>
+      {discovered.length === 0 ? (
+        <p className="found__empty" aria-live="polite">
+          {discovering ? (
+            <>
+              <span className="spinner spinner--dark" aria-hidden="true" />
+              {t('connect.searching')}
+            </>
+          ) : (
+            t('connect.noneFound')
+          )}
+        </p>
+      ) : (
+        <ul className="found__list">
+          {discovered.map((server) => (
+            <li key={server.url}>
+              <button
+                type="button"
+                className="found__server"
+                aria-disabled={pending !== null}
+                onClick={() => pending === null && void choose(server.url)}
+              >
+                <Icon name="server" className="found__icon" />
+                <span className="found__text">
+                  <span className="found__name">{server.name}</span>
+                  <span className="found__url">
+                    {server.url.replace(/^https?:\/\//, '')} · {t(`connect.via.${server.via}`)}
+                  </span>
+                </span>
+                <span className="found__go">
+                  {pending === 'connect' && target === server.url ? (
+                    <span className="spinner spinner--dark" aria-hidden="true" />
+                  ) : (
+                    t('connect.submit')
+                  )}
+                </span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+/** Connecting to the dealership's server, found on the LAN or typed; `onCancel` when a working connection can be kept. */
 export function ServerStep({
   onCancel,
   onConnected,
@@ -27,10 +107,11 @@ export function ServerStep({
 
   return (
     <section className="card step" aria-labelledby="server-title">
-      <h1 id="server-title" className="step__title">
+      <h1 id="server-title" className="step__title" tabIndex={-1}>
         {t('connect.title')}
       </h1>
       <p className="step__intro">{t('connect.intro')}</p>
+      <FoundServers onConnected={onConnected} />
       <form className="field-row" onSubmit={(e) => void submit(e)} noValidate>
         <Field
           id="server-address"

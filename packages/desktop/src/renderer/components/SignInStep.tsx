@@ -21,7 +21,7 @@ function SignInForm() {
 
   return (
     <>
-      <h1 id="sign-in-title" className="step__title">
+      <h1 id="sign-in-title" className="step__title" tabIndex={-1}>
         {t('signIn.title')}
       </h1>
       <p className="step__intro">{t('signIn.intro')}</p>
@@ -76,7 +76,7 @@ function ChangePasswordForm() {
 
   return (
     <>
-      <h1 id="sign-in-title" className="step__title">
+      <h1 id="sign-in-title" className="step__title" tabIndex={-1}>
         {t('password.title')}
       </h1>
       <p className="step__intro">{t('password.intro')}</p>

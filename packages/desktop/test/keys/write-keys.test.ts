@@ -1,0 +1,130 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PackageFile, VehicleInfo } from '@pnc/shared';
+import { downloadBlob } from '../../src/core/download/blob-download.js';
+import { openImageTarget, type BlockTarget } from '../../src/core/fat32/index.js';
+import { readKey } from '../../src/core/keys/read-key.js';
+import { writeKeys, type KeyOutput, type WriteKeysRequest } from '../../src/core/keys/write-key.js';
+import { fsckImage } from '../helpers/key-image.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+
+const NEEDS_SOFT_AND_MAP = 'VF1RHN00868012345';
+const GiB = 1024 ** 3;
+
+/** An image key; `failAfter` makes its writes fail past that many bytes, like a key pulled out. */
+function imageKey(path: string, size = 2 * GiB, failAfter?: number): KeyOutput {
+  return {
+    label: path,
+    volumeBytes: size,
+    openTarget: async (): Promise<BlockTarget> => {
+      const t = await openImageTarget(path, size);
+      if (failAfter === undefined) return t;
+      let written = 0;
+      return {
+        ...t,
+        size: t.size,
+        read: (b, p) => t.read(b, p),
+        sync: () => t.sync(),
+        close: () => t.close(),
+        zeroed: t.zeroed,
+        write: async (buf, pos) => {
+          written += buf.length;
+          if (written > failAfter) throw Object.assign(new Error('EIO: the key was removed'), { code: 'EIO' });
+          return t.write(buf, pos);
+        },
+      } as BlockTarget;
+    },
+  };
+}
+
+describe('writing keys from the server (real server process, real images)', () => {
+  let stack: Stack;
+  let vehicle: VehicleInfo;
+  let packageIds: string[];
+  let base: Omit<WriteKeysRequest, 'keys'>;
+
+  beforeAll(async () => {
+    stack = await startStack({ size: '24MiB' });
+    vehicle = await stack.client.vehicle(NEEDS_SOFT_AND_MAP);
+    const eligible = (await import('@pnc/shared')).evaluateEligibility(vehicle, stack.verified.catalog).eligible;
+    packageIds = eligible.map((u) => u.packageId);
+    expect(packageIds.length).toBeGreaterThanOrEqual(2);
+    base = { client: stack.client, serverName: 'test', verified: stack.verified, vehicle, packageIds, app: { name: 'test', version: '0' } };
+  }, 120_000);
+  afterAll(() => stack?.stop());
+
+  it('writes two keys from one download, each verified and with its own key id', async () => {
+    const downloads = new Map<string, number>();
+    const blobs = (f: PackageFile, signal?: AbortSignal) => {
+      downloads.set(f.sha256, (downloads.get(f.sha256) ?? 0) + 1);
+      return downloadBlob(stack.client, { size: f.size, sha256: f.sha256, ...(signal ? { signal } : {}) });
+    };
+    const a = join(stack.dir, 'a.img');
+    const b = join(stack.dir, 'b.img');
+    const out = await writeKeys({ ...base, blobs, keys: [imageKey(a), imageKey(b, 4 * GiB)] });
+    expect(out.map((o) => o.ok)).toEqual([true, true]);
+    expect([...downloads.values()].every((n) => n === 1)).toBe(true);
+    const ids = out.map((o) => (o.ok ? o.result.keyId : ''));
+    expect(new Set(ids).size).toBe(2);
+    for (const img of [a, b]) {
+      expect(fsckImage(img).clean).toBe(true);
+      expect(await readKey(img)).toMatchObject({ intact: true, state: 'complete' });
+    }
+  });
+
+  it('drops a key that fails mid-write and finishes the others; the failed one reads as incomplete', async () => {
+    const good = join(stack.dir, 'good.img');
+    const pulled = join(stack.dir, 'pulled.img');
+    const out = await writeKeys({ ...base, keys: [imageKey(pulled, 2 * GiB, 12 * 1024 * 1024), imageKey(good)] });
+    expect(out[0]).toMatchObject({ ok: false });
+    expect(out[1]).toMatchObject({ ok: true });
+    expect(await readKey(good)).toMatchObject({ intact: true });
+    const report = await readKey(pulled).catch((e: Error) => ({ intact: false, state: 'unreadable', error: e.message }));
+    expect(report.intact).toBe(false);
+    expect(report.state).not.toBe('complete');
+  });
+
+  it('a cancelled write is reported incomplete and never looks like a good key', async () => {
+    const img = join(stack.dir, 'cancelled.img');
+    const controller = new AbortController();
+    const out = await writeKeys({
+      ...base,
+      keys: [imageKey(img)],
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.bytesDone > 1024 * 1024) controller.abort();
+      },
+    });
+    expect(out[0]).toMatchObject({ ok: false, error: { code: 'WRITE_CANCELLED' } });
+    expect(await readKey(img)).toMatchObject({ intact: false, state: 'incomplete' });
+    rmSync(img, { force: true });
+  });
+
+  it('survives a server restart mid-stream: the download resumes and the key verifies', async () => {
+    const img = join(stack.dir, 'restart.img');
+    let restarted: Promise<void> | null = null;
+    const resumes: number[] = [];
+    const blobs = (f: PackageFile, signal?: AbortSignal) =>
+      downloadBlob(stack.client, {
+        size: f.size,
+        sha256: f.sha256,
+        ...(signal ? { signal } : {}),
+        onResume: (r) => resumes.push(r.offset),
+      });
+    const out = await writeKeys({
+      ...base,
+      blobs,
+      keys: [imageKey(img)],
+      onProgress: (p) => {
+        if (!restarted && p.bytesDone > 4 * 1024 * 1024) restarted = stack.restartServer({ downMs: 1500 });
+      },
+    });
+    await restarted;
+    expect(out[0], JSON.stringify(out[0])).toMatchObject({ ok: true });
+    // The connection really dropped mid-file and the download resumed past byte 0.
+    expect(resumes.length).toBeGreaterThan(0);
+    expect(await readKey(img)).toMatchObject({ intact: true });
+    expect(fsckImage(img).clean).toBe(true);
+  });
+});
