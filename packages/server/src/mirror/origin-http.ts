@@ -67,6 +67,11 @@ export function networkError(e: unknown, url: string): PncError {
     );
   }
   if (err.name === 'AbortError') return new PncError('DOWNLOAD_FAILED', 'The download was cancelled.', { url });
+  // Writing the bytes failed because the disk filled up mid-sync (preflight only sees the start):
+  // not a network problem to retry, and IT must hear "disk full" (found by issue #8's fault cases).
+  if (err.code === 'ENOSPC' || err.code === 'EDQUOT') {
+    return new PncError('DISK_SPACE_LOW', `The box's disk filled up during the download (${err.code}): free some space; the download resumes where it stopped.`, { url, cause: err.code });
+  }
   return new PncError('DOWNLOAD_FAILED', `Download from ${host} failed: ${err.message ?? String(e)}`, { url, cause: err.code });
 }
 

@@ -255,7 +255,12 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     log.info({ status, snapshot: r.snapshotVersion, files: filesDownloaded, bytes: r.bytesDownloaded }, 'synchronisation finished');
     return r;
   } catch (e) {
-    const err = isPncError(e) ? (e as PncError) : new PncError('INTERNAL', `Unexpected failure: ${(e as Error).message ?? String(e)}`);
+    const diskFull = ['ENOSPC', 'EDQUOT', 'SQLITE_FULL'].includes((e as { code?: string }).code ?? '');
+    const err = isPncError(e)
+      ? (e as PncError)
+      : diskFull
+        ? new PncError('DISK_SPACE_LOW', `The box's disk filled up during the synchronisation (${(e as { code?: string }).code}): free some space and synchronise again.`)
+        : new PncError('INTERNAL', `Unexpected failure: ${(e as Error).message ?? String(e)}`);
     const still = servedNote(getCurrentContent(o.db));
     // Expired metadata is often the box's own clock: say so when the origin's Date disagrees.
     const skew = o.http.lastOriginDate;
@@ -265,8 +270,14 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
         ? ` The box's clock is ${describeSeconds(skewSeconds)} ${skewSeconds > 0 ? 'ahead of' : 'behind'} the carmaker's server: fix the date and time (NTP, UDP 123) first.`
         : '';
     const final = new PncError(err.code, `${err.message}${clockNote} ${still}`, err.details);
-    save();
-    finishSyncRun(o.db, runId, { status: 'failed', finishedAt: new Date().toISOString(), errorCode: final.code, errorMessage: final.message });
+    try {
+      save();
+      finishSyncRun(o.db, runId, { status: 'failed', finishedAt: new Date().toISOString(), errorCode: final.code, errorMessage: final.message });
+    } catch (recordError) {
+      // A full disk may refuse even this row: the result still says what happened, and the run
+      // left 'running' is marked failed at the next start.
+      log.error({ err: recordError }, 'could not record the failed synchronisation');
+    }
     log.warn({ code: final.code, err: isPncError(e) ? undefined : e }, final.message);
     return result('failed', final);
   } finally {
