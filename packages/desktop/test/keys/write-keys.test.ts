@@ -1,7 +1,8 @@
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PackageFile, VehicleInfo } from '@pnc/shared';
+import { createBlobCache } from '../../src/core/download/blob-cache.js';
 import { downloadBlob } from '../../src/core/download/blob-download.js';
 import { openImageTarget, type BlockTarget } from '../../src/core/fat32/index.js';
 import { readKey } from '../../src/core/keys/read-key.js';
@@ -126,5 +127,47 @@ describe('writing keys from the server (real server process, real images)', () =
     expect(resumes.length).toBeGreaterThan(0);
     expect(await readKey(img)).toMatchObject({ intact: true });
     expect(fsckImage(img).clean).toBe(true);
+  });
+});
+
+describe('workstation cache', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ size: '8MiB' });
+  }, 120_000);
+  afterAll(() => stack?.stop());
+
+  it('serves the second key from the cache, re-verifies hits, and stays under its cap', async () => {
+    const vehicle = await stack.client.vehicle(NEEDS_SOFT_AND_MAP);
+    const { evaluateEligibility } = await import('@pnc/shared');
+    const packageIds = evaluateEligibility(vehicle, stack.verified.catalog).eligible.map((u) => u.packageId);
+    let fetched = 0;
+    const upstream = (f: PackageFile, signal?: AbortSignal) => {
+      fetched++;
+      return downloadBlob(stack.client, { size: f.size, sha256: f.sha256, ...(signal ? { signal } : {}) });
+    };
+    const cacheDir = join(stack.dir, 'cache');
+    const cache = createBlobCache({ dir: cacheDir, maxBytes: 1024 ** 3, upstream });
+    const req = { client: stack.client, serverName: 't', verified: stack.verified, vehicle, packageIds, app: { name: 't', version: '0' }, blobs: cache };
+    await writeKeys({ ...req, keys: [imageKey(join(stack.dir, 'c1.img'))] });
+    const first = fetched;
+    expect(first).toBeGreaterThan(0);
+    const out = await writeKeys({ ...req, keys: [imageKey(join(stack.dir, 'c2.img'))] });
+    expect(out[0]).toMatchObject({ ok: true });
+    expect(fetched).toBe(first); // nothing downloaded twice
+
+    // A rotten cached copy is caught, removed, and the key is not reported good.
+    const victim = readdirSync(cacheDir).find((n) => /^[0-9a-f]{64}$/.test(n))!;
+    const bytes = readFileSync(join(cacheDir, victim));
+    bytes[0] = bytes[0]! ^ 0xff;
+    writeFileSync(join(cacheDir, victim), bytes);
+    const rotten = await writeKeys({ ...req, keys: [imageKey(join(stack.dir, 'c3.img'))] });
+    expect(rotten[0]).toMatchObject({ ok: false, error: { code: 'HASH_MISMATCH' } });
+    expect(readdirSync(cacheDir)).not.toContain(victim);
+
+    // A tiny cap evicts down to it.
+    const small = createBlobCache({ dir: cacheDir, maxBytes: 64 * 1024, upstream });
+    await small.prune();
+    expect(await small.usage()).toBeLessThanOrEqual(64 * 1024);
   });
 });

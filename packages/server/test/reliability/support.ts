@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -27,20 +27,33 @@ export interface BoxProcess {
 }
 
 /** `pnc-server start` from the sources, on 127.0.0.1 with a free port; resolves once it listens. */
+async function freePort(): Promise<number> {
+  const s = createNetServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
 export async function startBox(dataDir: string, env: Record<string, string> = {}, args: string[] = []): Promise<BoxProcess> {
+  const port = await freePort();
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', SERVER_CLI, 'start', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PNC_DISCOVERY: '0', PNC_LOG_LEVEL: 'info', ...env } },
+    ['--import', 'tsx', SERVER_CLI, 'start', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PNC_DISCOVERY: '0', PNC_LOG_LEVEL: 'warn', ...env } },
   );
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<string>((r) => child.on('exit', (code, signal) => r(signal ?? String(code))));
   const until = Date.now() + 60_000;
+  const url = `http://127.0.0.1:${port}`;
   for (;;) {
-    const m = /"address":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(out);
-    if (m) return { child, url: `http://127.0.0.1:${m[1]}`, output: () => out, exited };
+    const up = await fetch(`${url}/api/v1/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) return { child, url, output: () => out, exited };
     if (child.exitCode !== null || Date.now() > until) {
       child.kill('SIGKILL');
       throw new Error(`pnc-server did not start:\n${out}`);

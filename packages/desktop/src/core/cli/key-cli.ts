@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { evaluateEligibility, isPncError, parseVin, PncError, type ErrorCode, type KeyTarget } from '@pnc/shared';
 import { trustedRootFile, workstationHome } from '../config/paths.js';
 import { createDriveAccess, ejectDrive, listDrives } from '../drives/index.js';
 import { readKey } from '../keys/read-key.js';
+import { createBlobCache } from '../download/blob-cache.js';
+import { downloadBlob } from '../download/blob-download.js';
 import { writeKeys } from '../keys/write-key.js';
 import { ServerClient } from '../server/server-client.js';
 import { fetchVerifiedCatalog, trustedVehicle } from '../trust/verified-catalog.js';
@@ -20,7 +23,8 @@ Usage:
   pnc-key check <VIN> --server URL [--json]
   pnc-key drives [--json]                      keys the app may write, and why others are refused
   pnc-key write --server URL --vin VIN --package ID [--package ID…]
-                (--device DEV | --image FILE --size SIZE) [--yes] [--label NAME] [--json]
+                (--device DEV | --image FILE --size SIZE)… [--yes] [--label NAME]
+                [--cache [--cache-size 20GiB]] [--json]
   pnc-key verify (--device DEV | --image FILE) [--json]   what a key holds, and whether it is intact
   pnc-key eject DEV                                 unmount and power off a key safely
 
@@ -29,6 +33,8 @@ Options:
   --trusted-root FILE the carmaker's root.json (default: the one shipped with the app, or PNC_TRUSTED_ROOT)
   --device DEV        a whole removable drive (erased; needs --yes); system drives are always refused
   --image FILE        a FAT32 disk image of --size bytes (e.g. 8GiB), for IT and tests
+                      (repeat --device/--image to write several keys from one download)
+  --cache             keep verified files on this computer so the next key needs no download
   --json              machine-readable output (NDJSON progress on stderr, result on stdout)
 
 Exit codes: 0 ok · 2 usage · 3 server unreachable or not signed in · 4 content not trusted · 5 not for this vehicle ·
@@ -169,6 +175,8 @@ async function write(args: string[]): Promise<number> {
       size: { type: 'string' },
       label: { type: 'string' },
       yes: { type: 'boolean' },
+      cache: { type: 'boolean' },
+      'cache-size': { type: 'string' },
     },
   });
   if (!values.vin) throw usage('--vin is required');
@@ -191,7 +199,15 @@ async function write(args: string[]): Promise<number> {
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   const mode = values.json ? 'json' : process.stderr.isTTY ? 'tty' : 'log';
+  const blobs = values.cache
+    ? createBlobCache({
+        dir: join(workstationHome(), 'cache'),
+        maxBytes: parseSize(values['cache-size'] ?? '20GiB'),
+        upstream: (f, signal) => downloadBlob(client, { size: f.size, sha256: f.sha256, ...(signal ? { signal } : {}) }),
+      })
+    : undefined;
   const outcomes = await writeKeys({
+    ...(blobs ? { blobs } : {}),
     client,
     serverName: info.name,
     verified,

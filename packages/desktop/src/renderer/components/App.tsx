@@ -39,7 +39,7 @@ function useWorkStep(): WorkStep {
   return step;
 }
 
-const WORK_SCREENS: Record<WorkStep, () => React.JSX.Element> = {
+const WORK_SCREENS: Record<WorkStep, () => React.JSX.Element | null> = {
   vehicle: VehicleStep,
   updates: UpdatesStep,
   key: KeyStep,

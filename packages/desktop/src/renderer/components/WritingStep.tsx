@@ -104,7 +104,7 @@ export function WritingStep() {
       <h1 id="writing-title" className="step__title" tabIndex={-1}>
         {title}
       </h1>
-      <p className="step__intro">{finished ? ' ' : t('writing.intro')}</p>
+      <p className="step__intro">{finished ? t('writing.introDone') : t('writing.intro')}</p>
 
       <div className={`progress-panel${finished ? ` progress-panel--${good.length > 0 ? 'ok' : 'bad'}` : ''}`}>
         <div className="progress-panel__top">

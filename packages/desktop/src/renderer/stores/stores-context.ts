@@ -68,3 +68,14 @@ export function useSettings<T>(select: (s: SettingsStoreState) => T): T {
 export function useNav<T>(select: (s: NavStoreState) => T): T {
   return useStore(useStores().nav, select);
 }
+
+/** Back to the vehicle step for the next car: the VIN, the chosen keys and the finished write are cleared. */
+export function useNextVehicle(): () => void {
+  const stores = useStores();
+  return () => {
+    stores.vehicle.getState().setVin('');
+    stores.jobs.getState().reset();
+    stores.drives.getState().clearSelection();
+    stores.nav.getState().restart();
+  };
+}
