@@ -19,6 +19,8 @@ const { openImageTarget, openDeviceTarget, planFat32Volume, writeFat32Volume } =
 const { ServerClient } = await core('server/server-client.js');
 const { fetchVerifiedCatalog } = await core('trust/verified-catalog.js');
 const { downloadBlob } = await core('download/blob-download.js');
+// Read-back from the key itself, as pnc-key does (older cores had no page-cache drop).
+const dropPageCache = await core('drives/page-cache.js').then((m) => m.dropPageCache, () => async () => false);
 
 const { values } = parseArgs({
   options: {
@@ -78,7 +80,7 @@ if (values.mode === 'single') {
     vehicle,
     packageIds: values.package,
     // The key to write (writeKey's `key`; older cores took volumeBytes/openTarget directly).
-    key: { label: values.image ?? values.device, volumeBytes: size, openTarget: async () => throttled(await openTarget(), rate) },
+    key: { label: values.image ?? values.device, volumeBytes: size, openTarget: async () => throttled(await openTarget(), rate), dropCache: () => dropPageCache(values.image ?? values.device) },
     volumeBytes: size,
     openTarget: async () => throttled(await openTarget(), rate),
     app: APP,
@@ -114,6 +116,7 @@ if (values.mode === 'single') {
   const plan = planFat32Volume({ volumeBytes: target.size, label: 'PNC_KEY', files: files.map((f) => ({ path: f.path, size: f.size })) });
   await writeFat32Volume(plan, target, (file) => createReadStream(join(staging, file.path), { highWaterMark: 1 << 20 }));
   await target.sync();
+  await dropPageCache(values.image ?? values.device);
   await verifyKeyFiles(target, files);
   await target.close();
   const end = performance.now();

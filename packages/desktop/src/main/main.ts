@@ -6,6 +6,7 @@ import { createDriveAccess } from '../core/drives/index.js';
 import { createDesktopService } from '../core/service/desktop-service.js';
 import { hardenSession, hardenWebContents } from './hardening.js';
 import { wireDesktopIpc } from './ipc.js';
+import { updateFromServer } from './updater.js';
 import { osSecrets } from './secrets.js';
 import { isRendererUrl, registerRendererScheme, RENDERER_URL, serveRenderer } from './renderer-protocol.js';
 
@@ -30,7 +31,9 @@ async function start(): Promise<void> {
   const service = createDesktopService({
     // The same state as the CLI and the browser mode: keys awaiting confirmation show in both.
     stateDir: workstationHome(),
-    trustedRootFile: trustedRootFile(),
+    // An installed app ships the carmaker's root in its resources.
+    trustedRootFile: trustedRootFile(app.isPackaged ? path.join(process.resourcesPath, 'trusted-root.json') : undefined),
+    ...(process.env.PNC_SERVER_URL ? { serverUrl: process.env.PNC_SERVER_URL } : {}),
     drives: createDriveAccess(),
     ...(secrets ? { secrets } : {}),
   });
@@ -41,6 +44,8 @@ async function start(): Promise<void> {
     isTrustedSender: isRendererUrl,
     onUnexpectedError: (method, error) => console.error(`desktop API ${method} failed unexpectedly`, error),
   });
+
+  const stopUpdates = updateFromServer(service, app.isPackaged, (msg, err) => console.warn(msg, err));
 
   const window = new BrowserWindow({
     width: 1280,
@@ -69,6 +74,7 @@ async function start(): Promise<void> {
   app.once('will-quit', (event) => {
     event.preventDefault();
     unwire();
+    stopUpdates();
     void service.close().finally(() => app.exit(0));
   });
   await window.loadURL(RENDERER_URL);

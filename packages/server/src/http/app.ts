@@ -9,6 +9,7 @@ import { blobRoutes } from './routes/blobs.js';
 import { contentRoutes } from './routes/content.js';
 import { infoRoutes } from './routes/info.js';
 import { statusRoutes } from './routes/status.js';
+import { channelRoutes } from './routes/channels.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { adminPage } from '../admin/static-page.js';
 
@@ -48,6 +49,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   blobRoutes(app, deps);
   installationRoutes(app, deps);
   statusRoutes(app, deps);
+  channelRoutes(app, deps);
   openApiRoutes(app, deps);
   await adminPage(app);
   await app.ready();

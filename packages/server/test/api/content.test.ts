@@ -133,3 +133,29 @@ describe('LAN API over the mirrored demo content', () => {
     }
   });
 });
+
+describe('content channels and the desktop update feed', () => {
+  let f: ApiFixture;
+  beforeAll(async () => {
+    f = await apiFixture();
+  }, 60_000);
+  afterAll(() => f.close());
+
+  it('lists channel items and serves an electron-updater feed whose sha512 matches the installer', async () => {
+    const list = await f.app.inject({ url: '/api/v1/channels/desktop-installer' });
+    expect(list.statusCode).toBe(200);
+    const items = list.json<Array<{ platform?: string; file: { path: string; size: number } }>>();
+    const win = items.find((i) => (i.platform ?? '').startsWith('win'));
+    expect(win).toBeDefined();
+    const feed = await f.app.inject({ url: '/api/v1/channels/desktop-installer/latest.yml' });
+    expect(feed.statusCode).toBe(200);
+    const name = win!.file.path.split('/').pop()!;
+    expect(feed.body).toContain(`url: "${name}"`);
+    const installer = await f.app.inject({ url: `/api/v1/channels/desktop-installer/${encodeURIComponent(name)}` });
+    expect(installer.rawPayload.length).toBe(win!.file.size);
+    const sha512 = createHash('sha512').update(installer.rawPayload).digest('base64');
+    expect(feed.body).toContain(`sha512: ${sha512}`);
+    expect((await f.app.inject({ url: '/api/v1/channels/nope' })).statusCode).toBe(400);
+    expect((await f.app.inject({ url: '/api/v1/channels/diagnostic-iso/missing.iso' })).statusCode).toBe(404);
+  });
+});
