@@ -23,9 +23,13 @@ function ensureNpm() {
   const want = lockHash();
   if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === want) return;
   console.log('[bootstrap] installing npm dependencies…');
-  const args = existsSync(join(root, 'package-lock.json')) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
+  // A fresh clone gets exactly the lockfile (npm ci); an existing install is updated in place,
+  // so a changed dependency does not wipe node_modules under running tools.
+  const fresh = !existsSync(join(root, 'node_modules')) && existsSync(join(root, 'package-lock.json'));
+  const args = [fresh ? 'ci' : 'install', '--no-audit', '--no-fund'];
   // The Electron binary cannot be downloaded everywhere; the app uses it only where it exists.
-  const env = { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: process.env.ELECTRON_SKIP_BINARY_DOWNLOAD ?? '1' };
+  // JOBS=max: native modules (better-sqlite3, drivelist) compile on every core.
+  const env = { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: process.env.ELECTRON_SKIP_BINARY_DOWNLOAD ?? '1', JOBS: process.env.JOBS ?? 'max' };
   const r = spawnSync('npm', args, { cwd: root, stdio: 'inherit', env });
   if (r.status !== 0) {
     console.error('[bootstrap] npm install failed; see the output above.');

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkPartialVin, decodeVin, parseVin, PncError } from '../src/index.js';
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return (e as PncError).code;
-  }
-  return undefined;
-}
+import { codeOf } from './helpers.js';
 
 describe('parseVin', () => {
   it('accepts a valid VIN and normalises case and separators', () => {
