@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkFat32Tree, fat32NameProblem, FAT32_MAX_FILE_SIZE, PncError } from '../src/index.js';
+import { checkFat32Tree, fat32NameProblem, FAT32_MAX_FILE_SIZE } from '../src/index.js';
 import { codeOf } from './helpers.js';
 
 describe('FAT32 names', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkPartialVin, decodeVin, parseVin, PncError } from '../src/index.js';
+import { checkPartialVin, decodeVin, parseVin, type PncError } from '../src/index.js';
 import { codeOf } from './helpers.js';
 
 describe('parseVin', () => {
