@@ -5,7 +5,7 @@ import { isPncError, PncError } from '@pnc/shared';
 import { networkError, type OriginHttp } from '../mirror/origin-http.js';
 import type { Throttle } from '../mirror/bandwidth.js';
 import { commitBlob, hasBlob, partialPath } from './blob-store.js';
-import { feedFile } from './hashing.js';
+import { feedFile, IO_CHUNK } from './hashing.js';
 
 export interface BlobRef {
   sha256: string;
@@ -129,23 +129,52 @@ async function fetchInto(blob: BlobRef, partial: string, st: Progress, opts: Dow
     throw new PncError(code, `The origin answered HTTP ${res.statusCode} for blob ${blob.sha256}.`, { status: res.statusCode });
   }
   const fh = await open(partial, st.have === 0 ? 'w' : 'a');
+  // Socket chunks are ~64 KiB: gather them into ~1 MiB writes (16× fewer syscalls and thread-pool
+  // round trips). Bytes count as had only once written, so a failure mid-body loses nothing written.
+  const pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = async (): Promise<void> => {
+    if (pendingBytes === 0) return;
+    const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+    const n = pendingBytes;
+    pending.length = 0;
+    pendingBytes = 0;
+    // One write() may store fewer bytes than asked (a disk filling up does exactly that) without
+    // an error: hashing bytes that never reached the file would commit a truncated blob as
+    // verified (found by issue #8's disk-full case). Write until all of it is there.
+    for (let off = 0; off < n; ) {
+      const { bytesWritten } = await fh.write(buf, off, n - off);
+      if (bytesWritten <= 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      off += bytesWritten;
+    }
+    st.hash.update(buf);
+    st.have += n;
+    st.received += n;
+    opts.onBytes?.(n, 'downloaded');
+  };
+  let failure: unknown = null;
   try {
     for await (const chunk of res.body as AsyncIterable<Buffer>) {
       // Never past the signed length, whatever the origin sends.
-      const room = blob.size - st.have;
+      const room = blob.size - st.have - pendingBytes;
       const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
       if (opts.throttle) await opts.throttle.take(part.length);
-      await fh.write(part);
-      st.hash.update(part);
-      st.have += part.length;
-      st.received += part.length;
-      opts.onBytes?.(part.length, 'downloaded');
-      if (st.have >= blob.size) break;
+      pending.push(part);
+      pendingBytes += part.length;
+      if (pendingBytes >= IO_CHUNK) await flush();
+      if (st.have + pendingBytes >= blob.size) break;
     }
   } catch (e) {
-    throw networkError(e, opts.url);
+    failure = e;
   } finally {
+    // What arrived before a failure is kept for the resume.
+    try {
+      await flush();
+    } catch (e) {
+      failure ??= e;
+    }
     await fh.close();
     if (st.have >= blob.size) res.body.destroy();
   }
+  if (failure !== null) throw networkError(failure, opts.url);
 }

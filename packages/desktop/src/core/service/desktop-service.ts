@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -16,9 +17,10 @@ import {
   type KeyTarget,
 } from '@pnc/shared';
 import { discoverServers, type DiscoverOptions } from '../discovery/index.js';
+import { createBlobCache } from '../download/blob-cache.js';
 import { downloadBlob } from '../download/blob-download.js';
 import type { BlockTarget } from '../fat32/index.js';
-import { createBlobCache } from '../keys/blob-cache.js';
+import type { BlobSource } from '../keys/write-key.js';
 import { createKeyLedger } from '../keys/key-ledger.js';
 import { createWriteJobs } from '../keys/write-jobs.js';
 import { createDriveAccess } from '../drives/index.js';
@@ -78,9 +80,24 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
   const drives = opts.drives ?? createDriveAccess();
   const ledger = createKeyLedger(opts.stateDir);
   const settings = createSettingsStore(opts.stateDir);
-  const cache = createBlobCache(join(opts.stateDir, 'cache', 'blobs'), async () => (await settings.get()).cacheMaxBytes);
-  const settingsState = async () => ({ ...(await settings.get()), ...renameUsage(await cache.usage()) });
-  const renameUsage = (u: { bytes: number; files: number }) => ({ cacheUsedBytes: u.bytes, cacheFiles: u.files });
+  // The same cache folder as `pnc-key --cache`: verified blobs by sha256.
+  const cacheDir = join(opts.stateDir, 'cache');
+  const cachedFiles = async () => {
+    const names = (await readdir(cacheDir).catch(() => [] as string[])).filter((n) => /^[0-9a-f]{64}$/.test(n));
+    const sizes = await Promise.all(names.map((n) => stat(join(cacheDir, n)).then((st) => st.size, () => 0)));
+    return { names, bytes: sizes.reduce((a, b) => a + b, 0) };
+  };
+  const settingsState = async () => {
+    const { names, bytes } = await cachedFiles();
+    return { ...(await settings.get()), cacheUsedBytes: bytes, cacheFiles: names.length };
+  };
+  /** Where a job's bytes come from: the cache in front of the server, unless the cache is off. */
+  const blobSource = async (c: ServerClient): Promise<BlobSource> => {
+    const upstream: BlobSource = (f, signal) =>
+      downloadBlob(c, { size: f.size, sha256: f.sha256, ...(signal ? { signal } : {}) });
+    const { cacheMaxBytes } = await settings.get();
+    return cacheMaxBytes > 0 ? createBlobCache({ dir: cacheDir, maxBytes: cacheMaxBytes, upstream }) : upstream;
+  };
   const emitKeys = () => {
     ledger.list().then(
       (keys) => emitEvent({ type: 'keys', keys }),
@@ -272,9 +289,7 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
           verified: verified!,
           vehicle,
           open: (t) => drives.open(t),
-          blobs: cache.source((f, signal) =>
-            downloadBlob(c, { size: f.size, sha256: f.sha256, ...(signal ? { signal } : {}) }),
-          ),
+          blobs: await blobSource(c),
         },
       );
     },
@@ -292,11 +307,15 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
     },
     async setSettings(patch) {
       const { cacheMaxBytes } = await settings.update(patch);
-      if (patch.cacheMaxBytes !== undefined) await cache.evict(cacheMaxBytes);
+      if (patch.cacheMaxBytes !== undefined) {
+        const none: BlobSource = async function* () {};
+        if (cacheMaxBytes === 0) await rm(cacheDir, { recursive: true, force: true });
+        else await createBlobCache({ dir: cacheDir, maxBytes: cacheMaxBytes, upstream: none }).prune();
+      }
       return settingsState();
     },
     async clearCache() {
-      await cache.clear();
+      for (const n of (await cachedFiles()).names) await rm(join(cacheDir, n), { force: true });
       return settingsState();
     },
     async measureLinkSpeed() {

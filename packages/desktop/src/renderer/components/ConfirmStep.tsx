@@ -10,7 +10,10 @@ import { StepActions } from './StepActions.js';
 
 export function packageTitles(key: KeyRecord, locale: string): string {
   return key.packages
-    .map((p) => `${p.title[locale as Locale] ?? p.title.en} (${p.version})`)
+    .map((p) => {
+      const title = p.title[locale as Locale] ?? p.title.en;
+      return title.includes(p.version) ? title : `${title} (${p.version})`;
+    })
     .join(' · ');
 }
 

@@ -272,7 +272,7 @@ export function KeyStep() {
         <h2 className="key-list-head__title">{t('key.listTitle')}</h2>
         <p className="key-list-head__live" aria-live="polite">
           <span className="live-dot" aria-hidden="true" />
-          {loaded ? t('key.live', { count: offered }) : t('key.looking')}
+          {!loaded ? t('key.looking') : offered === 0 ? t('key.liveNone') : t('key.live', { count: offered })}
         </p>
       </div>
       {usable.length === 0 ? (
