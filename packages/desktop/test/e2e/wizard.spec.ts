@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { VINS, expect, fsckClean, imagePath, ledger, shooter, signIn, test } from './support.js';
+import type { Page } from '@playwright/test';
+import { VINS, expect, fsckClean, imagePath, ledger, shooter, signIn, test, type Stack } from './support.js';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -118,7 +119,7 @@ test('the whole flow in English: server, first access, vehicle, two updates on o
 });
 
 /** Signs in the technician on a workstation installed with the server's address, then checks a VIN. */
-async function toVehicle(page: import('@playwright/test').Page, agentUrl: string, stack: import('./support.js').Stack) {
+async function toVehicle(page: Page, agentUrl: string, stack: Stack) {
   await page.goto(agentUrl);
   await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible({ timeout: 30_000 });
   await signIn(page, stack.technician);
@@ -126,7 +127,7 @@ async function toVehicle(page: import('@playwright/test').Page, agentUrl: string
 }
 
 /** From a checked VIN to the key step with one image key chosen. */
-async function toKey(page: import('@playwright/test').Page, vin: string, image: string, size: string, unit = 'GB') {
+async function toKey(page: Page, vin: string, image: string, size: string, unit = 'GB') {
   await page.getByLabel('VIN (vehicle identification number)').fill(vin);
   await page.keyboard.press('Enter');
   await page.getByRole('button', { name: 'Choose the updates' }).click();
@@ -138,13 +139,13 @@ async function toKey(page: import('@playwright/test').Page, vin: string, image: 
   await page.getByRole('button', { name: 'Add the image' }).click();
 }
 
-async function startWriting(page: import('@playwright/test').Page) {
+async function startWriting(page: Page) {
   await page.getByRole('button', { name: 'Write the key' }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Erase and write' }).click();
   await expect(page.getByRole('heading', { name: 'Writing the key' })).toBeVisible();
 }
 
-async function progressAbove(page: import('@playwright/test').Page, percent: number) {
+async function progressAbove(page: Page, percent: number) {
   const bar = page.getByRole('progressbar');
   await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 60_000 }).toBeGreaterThan(percent);
 }

@@ -2,7 +2,7 @@ import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cli, runNode } from '../helpers/processes.js';
-import { currentCatalog, forgeRelease, keysFor, loadForgeKeys, mdBytes, readMd, signMd, type Json } from './forge.js';
+import { currentCatalog, forgeRelease, keysFor, loadForgeKeys, mdBytes, readMd, signMd, type Json } from '../../../server/test/reliability/forge.js';
 import { startMaliciousServer, type LanFault, type MaliciousServer } from './malicious-server.js';
 import { assertNoGoodKey, copyRepo, demoVins, pickCase, publisher, tempDir, workstation, type Workstation } from './support.js';
 

@@ -12,7 +12,7 @@ import { writeKey } from '../../src/core/keys/write-key.js';
 import { ServerClient } from '../../src/core/server/server-client.js';
 import { createDesktopService } from '../../src/core/service/desktop-service.js';
 import { cli, runNode } from '../helpers/processes.js';
-import { currentCatalog } from './forge.js';
+import { currentCatalog } from '../../../server/test/reliability/forge.js';
 import { startMaliciousServer, type LanFault, type MaliciousServer } from './malicious-server.js';
 import { demoVins, KEY_SIZE, pickCase, publisher, tempDir, workstation } from './support.js';
 

@@ -63,3 +63,15 @@ describe('takeAgentToken', () => {
     expect(takeAgentToken(p.places)).toBe('kept');
   });
 });
+
+describe('speeds and durations per locale', () => {
+  it('formats MB/s and rounded-up minutes the way each language writes them', async () => {
+    const { formatDuration, formatSpeed } = await import('../../src/renderer/i18n/format.js');
+    expect(formatSpeed(48_200_000, 'en')).toBe('48 MB/s');
+    expect(formatSpeed(8_400_000, 'fr')).toBe('8,4\u202fMo/s');
+    expect(formatDuration(45, 'en')).toBe('45 sec');
+    expect(formatDuration(61, 'it')).toBe('2 min');
+    expect(formatDuration(12 * 60, 'de')).toBe('12 Min.');
+    expect(formatDuration(65 * 60, 'es')).toBe('1 h 5 min');
+  });
+});

@@ -1,6 +1,6 @@
 // Forges TUF metadata the way an attacker holding (or not holding) some of the carmaker's keys
 // would: plain JSON + canonical-JSON ed25519 signatures from node:crypto, independent of the
-// publisher's code so a bug there cannot hide a bug here. (A copy lives in the desktop tests.)
+// publisher's code so a bug there cannot hide a bug here. (The desktop's reliability tests use it too.)
 import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

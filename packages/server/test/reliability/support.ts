@@ -12,7 +12,7 @@ export const FULL = process.env['PNC_RELIABILITY'] === 'full';
 export const SCALE = {
   loadSeconds: Number(process.env['PNC_LOAD_SECONDS'] ?? (FULL ? 60 : 8)),
   workstations: Number(process.env['PNC_LOAD_WORKSTATIONS'] ?? (FULL ? 50 : 20)),
-  killRounds: Number(process.env['PNC_KILL_ROUNDS'] ?? (FULL ? 10 : 3)),
+  killRounds: Number(process.env['PNC_KILL_ROUNDS'] ?? (FULL ? 10 : 2)),
   fuzzRuns: FULL ? 300 : 60,
 };
 

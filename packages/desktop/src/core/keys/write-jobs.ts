@@ -8,7 +8,7 @@ import {
   type VehicleInfo,
 } from '@pnc/shared';
 import type { ServerClient } from '../server/server-client.js';
-import type { VerifiedCatalog } from '../trust/verified-catalog.js';
+import { trustedVehicle, type VerifiedCatalog } from '../trust/verified-catalog.js';
 import { APP } from '../version.js';
 import type { KeyLedger } from './key-ledger.js';
 import { writeKeys, type BlobSource, type KeyOutput, type WriteProgress } from './write-key.js';
@@ -85,7 +85,7 @@ export function createWriteJobs(ledger: KeyLedger, emit: (job: JobState) => void
         await ledger.add({
           keyId: o.result.keyId,
           vin: ctx.vehicle.vin,
-          headUnit: ctx.vehicle.headUnit ?? null,
+          headUnit: trustedVehicle(ctx.verified, ctx.vehicle).headUnit ?? null,
           packages: packageIds.map((pid) => {
             const p = ctx.verified.catalog.packages.find((x) => x.id === pid)!;
             return { id: p.id, kind: p.kind, version: p.version, title: p.title };

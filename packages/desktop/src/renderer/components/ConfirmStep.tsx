@@ -11,7 +11,7 @@ import { StepActions } from './StepActions.js';
 export function packageTitles(key: KeyRecord, locale: string): string {
   return key.packages
     .map((p) => {
-      const title = p.title[locale as Locale] ?? p.title.en;
+      const title = p.title[locale as Locale] ?? p.title.en ?? p.id;
       return title.includes(p.version) ? title : `${title} (${p.version})`;
     })
     .join(' · ');
