@@ -30,12 +30,16 @@ async function round(ctx, baseUrl, pids, clients, headers) {
   }
   const cpu0 = pids().reduce((n, p) => n + cpuSeconds(p), 0);
   const t0 = performance.now();
-  const results = await Promise.all(cfgs.map((cfg) => run('curl', ['-s', '-f', '-K', cfg, '-w', '%{size_download}\n'])));
+  const results = await Promise.all(cfgs.map((cfg) => run('curl', ['-s', '-K', cfg, '-w', '%{http_code} %{size_download} %{errormsg}\n'])));
   const seconds = (performance.now() - t0) / 1000;
   const cpu = pids().reduce((n, p) => n + cpuSeconds(p), 0) - cpu0;
   for (const cfg of cfgs) rmSync(cfg);
-  const bytes = results.reduce((n, r) => n + r.stdout.split('\n').filter(Boolean).reduce((m, s) => m + Number(s), 0), 0);
-  if (bytes !== expected) throw new Error(`clients received ${bytes} bytes, expected ${expected}`);
+  const lines = results.flatMap((r) => r.stdout.split('\n').filter(Boolean));
+  const bytes = lines.reduce((n, l) => n + Number(l.split(' ')[1]), 0);
+  if (bytes !== expected) {
+    const bad = lines.filter((l) => !l.startsWith('200 ') || l.split(' ')[2]);
+    throw new Error(`${baseUrl}: ${clients} clients received ${bytes} bytes, expected ${expected} (${bad.length} bad transfer(s): ${bad.slice(0, 3).join('; ')})`);
+  }
   return { seconds, bytes, rate: bytes / seconds, cpuPerGiB: cpu / (bytes / GiB) };
 }
 

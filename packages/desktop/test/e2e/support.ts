@@ -187,6 +187,8 @@ export interface Agent {
   /** The address with its token, as the agent printed it. */
   url: string;
   home: string;
+  /** What the agent printed (shown when a test fails). */
+  output(): string;
   stop(): Promise<void>;
   /** Stops it and starts it again on the same workstation state (a restart of the app). */
   restart(): Promise<string>;
@@ -196,6 +198,7 @@ export async function startAgent(stack: Stack, opts: { connect: boolean; home?: 
   const home = opts.home ?? mkdtempSync(join(tmpdir(), 'pnc-e2e-ws-'));
   mkdirSync(home, { recursive: true });
   let child: ChildProcess | undefined;
+  let output = () => '';
   const start = async () => {
     const a = await startNode(
       cli.agent,
@@ -204,11 +207,13 @@ export async function startAgent(stack: Stack, opts: { connect: boolean; home?: 
       { PNC_TRUSTED_ROOT: stack.trustedRoot, PNC_HOME: home },
     );
     child = a.child;
+    output = a.output;
     return a.match[1]!;
   };
   const agent: Agent = {
     url: await start(),
     home,
+    output: () => output(),
     async stop() {
       await stopProcess(child);
     },
@@ -255,22 +260,24 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     { scope: 'worker', timeout: 240_000 },
   ],
   /** A fresh workstation that has never seen a server. */
-  agent: async ({ stack }, use) => {
+  agent: async ({ stack }, use, testInfo) => {
     const agent = await startAgent(stack, { connect: false });
     try {
       await use(agent);
     } finally {
+      if (testInfo.status !== testInfo.expectedStatus) await testInfo.attach('agent-output', { body: agent.output() });
       await agent.stop();
       rmSync(agent.home, { recursive: true, force: true });
     }
   },
   /** A fresh workstation started with the dealership's server address (as installed). */
-  connectedAgent: async ({ stack }, use) => {
+  connectedAgent: async ({ stack }, use, testInfo) => {
     stack.proxy.setRate(null);
     const agent = await startAgent(stack, { connect: true });
     try {
       await use(agent);
     } finally {
+      if (testInfo.status !== testInfo.expectedStatus) await testInfo.attach('agent-output', { body: agent.output() });
       await agent.stop();
       rmSync(agent.home, { recursive: true, force: true });
     }
