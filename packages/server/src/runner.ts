@@ -25,7 +25,10 @@ export interface RunningServer {
 }
 
 /** Starts the box: database, mirror schedule, HTTP API. `stop` undoes it in reverse order. */
-export async function startServer(config: ServerConfig, log: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
+export async function startServer(
+  config: ServerConfig,
+  log: Logger = pino({ level: config.logLevel }),
+): Promise<RunningServer> {
   if (config.trustedRoot) provisionTrustedRoot(config.dataDir, resolve(config.trustedRoot));
   const db = openDatabase(dataDirLayout(config.dataDir).database);
   let sync: SyncManager | undefined;
@@ -43,15 +46,34 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   const firstPassword = await accounts.ensureFirstAccess(firstAccessFile);
   if (firstPassword) {
     // Shown once, and kept in a 0600 file until the admin changes it at first sign-in.
-    log.warn({ username: 'admin', file: firstAccessFile }, `first access: sign in as "admin" with the one-time password ${firstPassword}`);
+    log.warn(
+      { username: 'admin', file: firstAccessFile },
+      `first access: sign in as "admin" with the one-time password ${firstPassword}`,
+    );
   }
   let outbox: OutboxUploader | undefined;
   if (config.outboxUrl) {
-    outbox = createOutboxUploader({ db, url: config.outboxUrl, dealerCode: config.dealerCode, log: log.child({ component: 'outbox' }) });
+    outbox = createOutboxUploader({
+      db,
+      url: config.outboxUrl,
+      dealerCode: config.dealerCode,
+      log: log.child({ component: 'outbox' }),
+    });
   }
-  const app = await buildApp({ config, db, log, version: SERVER_VERSION, accounts, ...(sync ? { sync } : {}), ...(outbox ? { outbox } : {}) });
+  const app = await buildApp({
+    config,
+    db,
+    log,
+    version: SERVER_VERSION,
+    accounts,
+    ...(sync ? { sync } : {}),
+    ...(outbox ? { outbox } : {}),
+  });
   const address = await app.listen({ host: config.host, port: config.port });
-  log.info({ address, dataDir: config.dataDir, origin: config.origin ?? null }, 'Plug\'nConnect SRV listening');
+  log.info(
+    { address, dataDir: config.dataDir, origin: config.origin ?? null },
+    "Plug'nConnect SRV listening",
+  );
   const httpPort = (app.server.address() as AddressInfo).port;
   const discovery = config.discovery
     ? await startDiscovery({
@@ -68,7 +90,11 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   if (sync) {
     sync.start();
     if (config.syncOnStart) {
-      sync.runNow('start').catch((err: unknown) => log.warn({ err }, 'synchronisation at start failed; serving the previous content'));
+      sync
+        .runNow('start')
+        .catch((err: unknown) =>
+          log.warn({ err }, 'synchronisation at start failed; serving the previous content'),
+        );
     }
   }
   let stopping: Promise<void> | undefined;

@@ -34,7 +34,9 @@ export function mcopyToBuffer(image: string, path: string): Buffer {
 
 /** Corrupts a key the way a faulty flash cell would: flips the first byte of one file's data. */
 export function flipFirstByteOf(image: string, path: string): void {
-  const fat = execFileSync('mshowfat', ['-i', `${image}@@${PARTITION_OFFSET}`, `::/${path}`], { env: MTOOLS_ENV }).toString();
+  const fat = execFileSync('mshowfat', ['-i', `${image}@@${PARTITION_OFFSET}`, `::/${path}`], {
+    env: MTOOLS_ENV,
+  }).toString();
   const cluster = Number(/<(\d+)/.exec(fat)![1]);
   const fd = openSync(image, 'r+');
   try {
@@ -43,7 +45,8 @@ export function flipFirstByteOf(image: string, path: string): void {
     const bytesPerSector = bpb.readUInt16LE(11);
     const clusterBytes = bpb.readUInt8(13) * bytesPerSector;
     const fatSectors = bpb.readUInt32LE(36);
-    const dataStart = PARTITION_OFFSET + (bpb.readUInt16LE(14) + bpb.readUInt8(16) * fatSectors) * bytesPerSector;
+    const dataStart =
+      PARTITION_OFFSET + (bpb.readUInt16LE(14) + bpb.readUInt8(16) * fatSectors) * bytesPerSector;
     const at = dataStart + (cluster - 2) * clusterBytes;
     const b = Buffer.alloc(1);
     readSync(fd, b, 0, 1, at);

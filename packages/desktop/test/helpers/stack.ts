@@ -29,7 +29,13 @@ export interface Stack {
 export async function startStack(opts: { size?: string } = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'pnc-stack-'));
   const trustedRoot = join(dir, 'origin/repo/metadata/1.root.json');
-  const pub = await runNode(cli.publish, ['demo', '--workdir', join(dir, 'origin'), '--size', opts.size ?? '6MiB']);
+  const pub = await runNode(cli.publish, [
+    'demo',
+    '--workdir',
+    join(dir, 'origin'),
+    '--size',
+    opts.size ?? '6MiB',
+  ]);
   if (pub.code !== 0) throw new Error(pub.stderr + pub.stdout);
   const origin = await startNode(cli.origin, [join(dir, 'origin/repo')], /(http:\/\/127\.0\.0\.1:\d+)/);
   const port = await freePort();
@@ -38,7 +44,22 @@ export async function startStack(opts: { size?: string } = {}): Promise<Stack> {
   const startServer = async () => {
     const s = await startNode(
       cli.server,
-      ['start', '--host', '127.0.0.1', '--port', String(port), '--data-dir', join(dir, 'server'), '--origin', origin.match[1]!, '--trusted-root', trustedRoot, '--udp-port', '0', '--no-sync-on-start'],
+      [
+        'start',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--data-dir',
+        join(dir, 'server'),
+        '--origin',
+        origin.match[1]!,
+        '--trusted-root',
+        trustedRoot,
+        '--udp-port',
+        '0',
+        '--no-sync-on-start',
+      ],
       /listening/,
     );
     server = s.child;
@@ -46,7 +67,21 @@ export async function startStack(opts: { size?: string } = {}): Promise<Stack> {
   // First start mirrors; later restarts serve what is there.
   const first = await startNode(
     cli.server,
-    ['start', '--host', '127.0.0.1', '--port', String(port), '--data-dir', join(dir, 'server'), '--origin', origin.match[1]!, '--trusted-root', trustedRoot, '--udp-port', '0'],
+    [
+      'start',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--data-dir',
+      join(dir, 'server'),
+      '--origin',
+      origin.match[1]!,
+      '--trusted-root',
+      trustedRoot,
+      '--udp-port',
+      '0',
+    ],
     /listening/,
   );
   server = first.child;
@@ -55,7 +90,11 @@ export async function startStack(opts: { size?: string } = {}): Promise<Stack> {
   const client = new ServerClient(serverUrl);
   const login = await client.login(creds.technician.username, creds.technician.password, 'test-bench');
   client.setToken(login.token);
-  const verified = await fetchVerifiedCatalog({ serverUrl, trustedRootFile: trustedRoot, stateDir: join(dir, 'ws') });
+  const verified = await fetchVerifiedCatalog({
+    serverUrl,
+    trustedRootFile: trustedRoot,
+    stateDir: join(dir, 'ws'),
+  });
   const killServer = async (signal: NodeJS.Signals = 'SIGKILL') => stopProcess(server, signal);
   return {
     dir,

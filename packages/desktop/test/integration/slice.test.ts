@@ -116,7 +116,10 @@ describe('origin → server → key', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('"phase":"writing"');
     type Manifest = { state: string; files: Array<{ path: string; size: number; sha256: string }> };
-    const out = JSON.parse(r.stdout) as { ok: boolean; keys: Array<{ readBackFromDevice: boolean; manifest: Manifest }> };
+    const out = JSON.parse(r.stdout) as {
+      ok: boolean;
+      keys: Array<{ readBackFromDevice: boolean; manifest: Manifest }>;
+    };
     expect(out.ok).toBe(true);
     expect(out.keys[0]!.manifest.state).toBe('complete');
     expect(out.keys[0]!.manifest.files.length).toBe(pkg.fileCount);
@@ -124,9 +127,7 @@ describe('origin → server → key', () => {
     expect(out.keys[0]!.readBackFromDevice).toBe(true);
 
     expect(fsckImage(image)).toMatchObject({ clean: true });
-    const manifest = JSON.parse(
-      mcopyToBuffer(image, 'PLUGNCONNECT-KEY.json').toString('utf8'),
-    ) as Manifest;
+    const manifest = JSON.parse(mcopyToBuffer(image, 'PLUGNCONNECT-KEY.json').toString('utf8')) as Manifest;
     expect(manifest.state).toBe('complete');
     for (const f of manifest.files) {
       const bytes = mcopyToBuffer(image, f.path);
@@ -142,13 +143,20 @@ describe('origin → server → key', () => {
     const image = join(dir, 'key.img');
     const ok = await runNode(cli.key, ['verify', '--image', image, '--json'], env);
     expect(ok.code, ok.stderr).toBe(0);
-    const report = JSON.parse(ok.stdout) as { intact: boolean; state: string; manifest: { files: Array<{ path: string }> } };
+    const report = JSON.parse(ok.stdout) as {
+      intact: boolean;
+      state: string;
+      manifest: { files: Array<{ path: string }> };
+    };
     expect(report).toMatchObject({ intact: true, state: 'complete' });
     const victim = report.manifest.files[0]!.path;
     flipFirstByteOf(image, victim);
     const bad = await runNode(cli.key, ['verify', '--image', image, '--json'], env);
     expect(bad.code).toBe(7);
-    expect(JSON.parse(bad.stdout)).toMatchObject({ intact: false, problems: [{ path: victim, problem: 'hash' }] });
+    expect(JSON.parse(bad.stdout)).toMatchObject({
+      intact: false,
+      problems: [{ path: victim, problem: 'hash' }],
+    });
   });
 
   it('refuses the disk holding / even when named explicitly, before downloading anything', async () => {
@@ -156,7 +164,22 @@ describe('origin → server → key', () => {
     const parent = execFileSync('lsblk', ['-no', 'PKNAME', source]).toString().trim();
     const disk = parent ? `/dev/${parent}` : source;
     const { vin, result } = await firstVehicleWithUpdates();
-    const r = await runNode(cli.key, ['write', '--server', serverUrl, '--vin', vin, '--package', result.eligible[0]!.packageId, '--device', disk, '--yes'], env);
+    const r = await runNode(
+      cli.key,
+      [
+        'write',
+        '--server',
+        serverUrl,
+        '--vin',
+        vin,
+        '--package',
+        result.eligible[0]!.packageId,
+        '--device',
+        disk,
+        '--yes',
+      ],
+      env,
+    );
     expect(r.code).toBe(6);
     expect(r.stderr).toContain('DRIVE_REFUSED');
   });

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PackageFile, VehicleInfo } from '@pnc/shared';
@@ -7,6 +7,7 @@ import { downloadBlob } from '../../src/core/download/blob-download.js';
 import { openImageTarget, type BlockTarget } from '../../src/core/fat32/index.js';
 import { readKey } from '../../src/core/keys/read-key.js';
 import { writeKeys, type KeyOutput, type WriteKeysRequest } from '../../src/core/keys/write-key.js';
+import { writeMountedKey } from '../../src/core/keys/write-mounted-key.js';
 import { fsckImage } from '../helpers/key-image.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
@@ -31,7 +32,8 @@ function imageKey(path: string, size = 2 * GiB, failAfter?: number): KeyOutput {
         zeroed: t.zeroed,
         write: async (buf, pos) => {
           written += buf.length;
-          if (written > failAfter) throw Object.assign(new Error('EIO: the key was removed'), { code: 'EIO' });
+          if (written > failAfter)
+            throw Object.assign(new Error('EIO: the key was removed'), { code: 'EIO' });
           return t.write(buf, pos);
         },
       } as BlockTarget;
@@ -48,10 +50,20 @@ describe('writing keys from the server (real server process, real images)', () =
   beforeAll(async () => {
     stack = await startStack({ size: '24MiB' });
     vehicle = await stack.client.vehicle(NEEDS_SOFT_AND_MAP);
-    const eligible = (await import('@pnc/shared')).evaluateEligibility(vehicle, stack.verified.catalog).eligible;
+    const eligible = (await import('@pnc/shared')).evaluateEligibility(
+      vehicle,
+      stack.verified.catalog,
+    ).eligible;
     packageIds = eligible.map((u) => u.packageId);
     expect(packageIds.length).toBeGreaterThanOrEqual(2);
-    base = { client: stack.client, serverName: 'test', verified: stack.verified, vehicle, packageIds, app: { name: 'test', version: '0' } };
+    base = {
+      client: stack.client,
+      serverName: 'test',
+      verified: stack.verified,
+      vehicle,
+      packageIds,
+      app: { name: 'test', version: '0' },
+    };
   }, 120_000);
   afterAll(() => stack?.stop());
 
@@ -77,11 +89,18 @@ describe('writing keys from the server (real server process, real images)', () =
   it('drops a key that fails mid-write and finishes the others; the failed one reads as incomplete', async () => {
     const good = join(stack.dir, 'good.img');
     const pulled = join(stack.dir, 'pulled.img');
-    const out = await writeKeys({ ...base, keys: [imageKey(pulled, 2 * GiB, 12 * 1024 * 1024), imageKey(good)] });
+    const out = await writeKeys({
+      ...base,
+      keys: [imageKey(pulled, 2 * GiB, 12 * 1024 * 1024), imageKey(good)],
+    });
     expect(out[0]).toMatchObject({ ok: false });
     expect(out[1]).toMatchObject({ ok: true });
     expect(await readKey(good)).toMatchObject({ intact: true });
-    const report = await readKey(pulled).catch((e: Error) => ({ intact: false, state: 'unreadable', error: e.message }));
+    const report = await readKey(pulled).catch((e: Error) => ({
+      intact: false,
+      state: 'unreadable',
+      error: e.message,
+    }));
     expect(report.intact).toBe(false);
     expect(report.state).not.toBe('complete');
   });
@@ -100,6 +119,26 @@ describe('writing keys from the server (real server process, real images)', () =
     expect(out[0]).toMatchObject({ ok: false, error: { code: 'WRITE_CANCELLED' } });
     expect(await readKey(img)).toMatchObject({ intact: false, state: 'incomplete' });
     rmSync(img, { force: true });
+  });
+
+  it('mounted mode: copies into a mounted key, keeps correct files on a second run, manifest complete', async () => {
+    const mount = join(stack.dir, 'mounted-key');
+    mkdirSync(mount);
+    const req = { ...base, mountPath: mount, skipFileSystemCheck: true };
+    const first = await writeMountedKey(req);
+    expect(first.skipped).toEqual([]);
+    expect(first.written.length).toBeGreaterThan(0);
+    const second = await writeMountedKey(req);
+    expect(second.written).toEqual([]);
+    const manifest = JSON.parse(readFileSync(join(mount, 'PLUGNCONNECT-KEY.json'), 'utf8')) as {
+      state: string;
+      keyId: string;
+    };
+    expect(manifest).toMatchObject({ state: 'complete', keyId: second.keyId });
+    // Without the test switch, a folder that is not a FAT32 key is refused.
+    await expect(writeMountedKey({ ...base, mountPath: mount })).rejects.toMatchObject({
+      code: 'DRIVE_REFUSED',
+    });
   });
 
   it('survives a server restart mid-stream: the download resumes and the key verifies', async () => {
@@ -148,7 +187,15 @@ describe('workstation cache', () => {
     };
     const cacheDir = join(stack.dir, 'cache');
     const cache = createBlobCache({ dir: cacheDir, maxBytes: 1024 ** 3, upstream });
-    const req = { client: stack.client, serverName: 't', verified: stack.verified, vehicle, packageIds, app: { name: 't', version: '0' }, blobs: cache };
+    const req = {
+      client: stack.client,
+      serverName: 't',
+      verified: stack.verified,
+      vehicle,
+      packageIds,
+      app: { name: 't', version: '0' },
+      blobs: cache,
+    };
     await writeKeys({ ...req, keys: [imageKey(join(stack.dir, 'c1.img'))] });
     const first = fetched;
     expect(first).toBeGreaterThan(0);

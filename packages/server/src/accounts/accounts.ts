@@ -18,26 +18,51 @@ export interface Principal extends SessionUser {
 }
 
 function summary(u: q.UserRow): UserSummary {
-  return { username: u.username, role: u.role, disabled: u.disabled, mustChangePassword: u.mustChangePassword, createdAt: u.createdAt };
+  return {
+    username: u.username,
+    role: u.role,
+    disabled: u.disabled,
+    mustChangePassword: u.mustChangePassword,
+    createdAt: u.createdAt,
+  };
 }
 
 export interface Accounts {
   /** Creates the `admin` account with a one-time password when there is no account yet. */
   ensureFirstAccess(passwordFile: string): Promise<string | null>;
-  login(req: { username: string; password: string; workstation?: string | undefined; address: string }): Promise<LoginResponse>;
+  login(req: {
+    username: string;
+    password: string;
+    workstation?: string | undefined;
+    address: string;
+  }): Promise<LoginResponse>;
   authenticate(token: string, address: string | null): Principal | null;
   logout(p: Principal): void;
   changePassword(p: Principal, current: string, next: string, address: string): Promise<SessionUser>;
   list(): UserSummary[];
-  create(actor: Principal, username: string, role: Role): Promise<{ user: UserSummary; temporaryPassword: string }>;
-  update(actor: Principal, username: string, patch: { role?: Role | undefined; disabled?: boolean | undefined }): UserSummary;
-  resetPassword(actor: Principal, username: string): Promise<{ user: UserSummary; temporaryPassword: string }>;
+  create(
+    actor: Principal,
+    username: string,
+    role: Role,
+  ): Promise<{ user: UserSummary; temporaryPassword: string }>;
+  update(
+    actor: Principal,
+    username: string,
+    patch: { role?: Role | undefined; disabled?: boolean | undefined },
+  ): UserSummary;
+  resetPassword(
+    actor: Principal,
+    username: string,
+  ): Promise<{ user: UserSummary; temporaryPassword: string }>;
 }
 
 /** Sessions' last_seen_at is written at most this often per session and address. */
 const TOUCH_INTERVAL_MS = 60_000;
 
-export function createAccounts(db: Db, opts: { now?: () => Date; throttle?: LoginThrottle; firstAccessFile?: string } = {}): Accounts {
+export function createAccounts(
+  db: Db,
+  opts: { now?: () => Date; throttle?: LoginThrottle; firstAccessFile?: string } = {},
+): Accounts {
   const now = () => (opts.now ?? (() => new Date()))().toISOString();
   const throttle = opts.throttle ?? new LoginThrottle();
   let firstAccessFile = opts.firstAccessFile;
@@ -51,11 +76,18 @@ export function createAccounts(db: Db, opts: { now?: () => Date; throttle?: Logi
   }
 
   /** Refuses changes that would leave the box without an enabled admin. */
-  function keepAnAdmin(target: q.UserRow, patch: { role?: Role | undefined; disabled?: boolean | undefined }): void {
-    const losesAdmin = target.role === 'admin' && !target.disabled && (patch.disabled === true || (patch.role && patch.role !== 'admin'));
+  function keepAnAdmin(
+    target: q.UserRow,
+    patch: { role?: Role | undefined; disabled?: boolean | undefined },
+  ): void {
+    const losesAdmin =
+      target.role === 'admin' &&
+      !target.disabled &&
+      (patch.disabled === true || (patch.role && patch.role !== 'admin'));
     if (!losesAdmin) return;
     const admins = q.listUsers(db).filter((u) => u.role === 'admin' && !u.disabled);
-    if (admins.length <= 1) throw new PncError('CONFLICT', 'This is the last enabled administrator; create another one first.');
+    if (admins.length <= 1)
+      throw new PncError('CONFLICT', 'This is the last enabled administrator; create another one first.');
   }
 
   return {
@@ -63,8 +95,21 @@ export function createAccounts(db: Db, opts: { now?: () => Date; throttle?: Logi
       firstAccessFile = passwordFile;
       if (q.countUsers(db) > 0) return null;
       const password = generatePassword();
-      q.insertUser(db, { username: 'admin', role: 'admin', passwordHash: await hashPassword(password), mustChangePassword: true }, now());
-      writeFileSync(passwordFile, `username: admin\npassword: ${password}\n(change it at first sign-in; this file is then deleted)\n`, { mode: 0o600 });
+      q.insertUser(
+        db,
+        {
+          username: 'admin',
+          role: 'admin',
+          passwordHash: await hashPassword(password),
+          mustChangePassword: true,
+        },
+        now(),
+      );
+      writeFileSync(
+        passwordFile,
+        `username: admin\npassword: ${password}\n(change it at first sign-in; this file is then deleted)\n`,
+        { mode: 0o600 },
+      );
       chmodSync(passwordFile, 0o600);
       q.audit(db, { event: 'first_access_created', actor: 'system' }, now());
       return password;
@@ -75,9 +120,13 @@ export function createAccounts(db: Db, opts: { now?: () => Date; throttle?: Logi
       const wait = throttle.retryAfter(keys);
       if (wait > 0) {
         q.audit(db, { event: 'login_throttled', actor: username, address }, now());
-        throw new PncError('TOO_MANY_ATTEMPTS', `Too many failed sign-ins: try again in ${Math.ceil(wait / 1000)} s.`, {
-          retryAfterSeconds: Math.ceil(wait / 1000),
-        });
+        throw new PncError(
+          'TOO_MANY_ATTEMPTS',
+          `Too many failed sign-ins: try again in ${Math.ceil(wait / 1000)} s.`,
+          {
+            retryAfterSeconds: Math.ceil(wait / 1000),
+          },
+        );
       }
       const user = q.findUser(db, username);
       const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
@@ -93,9 +142,23 @@ export function createAccounts(db: Db, opts: { now?: () => Date; throttle?: Logi
       throttle.succeed(keys);
       const token = randomBytes(32).toString('base64url');
       const expiresAt = new Date(Date.parse(now()) + SESSION_DAYS * 86_400_000).toISOString();
-      q.insertSession(db, { tokenHash: tokenHash(token), userId: user.id, expiresAt, workstation: workstation ?? null, address }, now());
+      q.insertSession(
+        db,
+        {
+          tokenHash: tokenHash(token),
+          userId: user.id,
+          expiresAt,
+          workstation: workstation ?? null,
+          address,
+        },
+        now(),
+      );
       q.audit(db, { event: 'login', actor: user.username, address, details: { workstation } }, now());
-      return { token, expiresAt, user: { username: user.username, role: user.role, mustChangePassword: user.mustChangePassword } };
+      return {
+        token,
+        expiresAt,
+        user: { username: user.username, role: user.role, mustChangePassword: user.mustChangePassword },
+      };
     },
 
     authenticate(token, address) {
@@ -112,7 +175,13 @@ export function createAccounts(db: Db, opts: { now?: () => Date; throttle?: Logi
         if (lastTouched.size >= 10_000) lastTouched.clear();
         lastTouched.set(h, { atMs, address });
       }
-      return { userId: s.userId, username: s.username, role: s.role, mustChangePassword: s.mustChangePassword, tokenHash: h };
+      return {
+        userId: s.userId,
+        username: s.username,
+        role: s.role,
+        mustChangePassword: s.mustChangePassword,
+        tokenHash: h,
+      };
     },
 
     logout(p) {
@@ -127,8 +196,14 @@ export function createAccounts(db: Db, opts: { now?: () => Date; throttle?: Logi
         throw new PncError('INVALID_CREDENTIALS', 'The current password is wrong.');
       }
       const problem = passwordProblem(next);
-      if (problem) throw new PncError('VALIDATION_FAILED', `The new password needs ${problem}.`, { field: 'newPassword' });
-      if (next === current) throw new PncError('VALIDATION_FAILED', 'The new password must differ from the current one.', { field: 'newPassword' });
+      if (problem)
+        throw new PncError('VALIDATION_FAILED', `The new password needs ${problem}.`, {
+          field: 'newPassword',
+        });
+      if (next === current)
+        throw new PncError('VALIDATION_FAILED', 'The new password must differ from the current one.', {
+          field: 'newPassword',
+        });
       q.updateUser(db, user.id, { passwordHash: await hashPassword(next), mustChangePassword: false }, now());
       q.revokeUserSessions(db, user.id, now(), p.tokenHash);
       q.audit(db, { event: 'password_changed', actor: p.username, address }, now());
@@ -139,9 +214,14 @@ export function createAccounts(db: Db, opts: { now?: () => Date; throttle?: Logi
     list: () => q.listUsers(db).map(summary),
 
     async create(actor, username, role) {
-      if (q.findUser(db, username)) throw new PncError('CONFLICT', `An account "${username}" already exists.`);
+      if (q.findUser(db, username))
+        throw new PncError('CONFLICT', `An account "${username}" already exists.`);
       const temporaryPassword = generatePassword();
-      const u = q.insertUser(db, { username, role, passwordHash: await hashPassword(temporaryPassword), mustChangePassword: true }, now());
+      const u = q.insertUser(
+        db,
+        { username, role, passwordHash: await hashPassword(temporaryPassword), mustChangePassword: true },
+        now(),
+      );
       q.audit(db, { event: 'user_created', actor: actor.username, details: { username, role } }, now());
       return { user: summary(u), temporaryPassword };
     },
@@ -149,7 +229,15 @@ export function createAccounts(db: Db, opts: { now?: () => Date; throttle?: Logi
     update(actor, username, patch) {
       const u = mustFind(username);
       keepAnAdmin(u, patch);
-      q.updateUser(db, u.id, { ...(patch.role ? { role: patch.role } : {}), ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}) }, now());
+      q.updateUser(
+        db,
+        u.id,
+        {
+          ...(patch.role ? { role: patch.role } : {}),
+          ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
+        },
+        now(),
+      );
       if (patch.disabled) q.revokeUserSessions(db, u.id, now());
       q.audit(db, { event: 'user_updated', actor: actor.username, details: { username, ...patch } }, now());
       return summary(mustFind(username));
@@ -158,7 +246,12 @@ export function createAccounts(db: Db, opts: { now?: () => Date; throttle?: Logi
     async resetPassword(actor, username) {
       const u = mustFind(username);
       const temporaryPassword = generatePassword();
-      q.updateUser(db, u.id, { passwordHash: await hashPassword(temporaryPassword), mustChangePassword: true }, now());
+      q.updateUser(
+        db,
+        u.id,
+        { passwordHash: await hashPassword(temporaryPassword), mustChangePassword: true },
+        now(),
+      );
       q.revokeUserSessions(db, u.id, now());
       q.audit(db, { event: 'password_reset', actor: actor.username, details: { username } }, now());
       return { user: summary(mustFind(username)), temporaryPassword };

@@ -10,7 +10,13 @@ export function parseSize(text: string, flag: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(|b|k|kb|kib|m|mb|mib|g|gb|gib)$/i.exec(text.trim());
   if (!m) throw new UsageError(`${flag}: "${text}" is not a size (examples: 64MiB, 2GiB, 1048576).`);
   const unit = m[2]!.toLowerCase();
-  const mult = unit.startsWith('g') ? 1024 ** 3 : unit.startsWith('m') ? 1024 ** 2 : unit.startsWith('k') ? 1024 : 1;
+  const mult = unit.startsWith('g')
+    ? 1024 ** 3
+    : unit.startsWith('m')
+      ? 1024 ** 2
+      : unit.startsWith('k')
+        ? 1024
+        : 1;
   return Math.round(Number(m[1]) * mult);
 }
 

@@ -4,7 +4,13 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ChannelName } from '@pnc/shared';
-import { addChannelItem, addPackage, importVehicleRegistry, removeChannelItem, removePackage } from '../publisher/content-ops.js';
+import {
+  addChannelItem,
+  addPackage,
+  importVehicleRegistry,
+  removeChannelItem,
+  removePackage,
+} from '../publisher/content-ops.js';
 import { buildDemo } from '../publisher/demo.js';
 import { isRoleName, ROLES, type RoleName } from '../publisher/keys.js';
 import { exportRoot, initRepository, publish, rotateKey } from '../publisher/repository.js';
@@ -107,16 +113,29 @@ async function run(command: string, values: Values): Promise<{ text: string; jso
         rootThreshold: parseNumber(values['root-threshold'] ?? '1', '--root-threshold', 1),
         expiryDays: expiryFlags(values),
       });
-      return { text: `Publisher ready in ${workdir}: ${rootKeys} root key(s), threshold ${s.rootThreshold}. Keys are in ${workdir}/keys (back them up offline).`, json: s };
+      return {
+        text: `Publisher ready in ${workdir}: ${rootKeys} root key(s), threshold ${s.rootThreshold}. Keys are in ${workdir}/keys (back them up offline).`,
+        json: s,
+      };
     }
     case 'add-package': {
-      const p = await addPackage(workdir, { folder: resolve(need(values, 'from')), metaFile: resolve(need(values, 'meta')), replace: values.replace });
+      const p = await addPackage(workdir, {
+        folder: resolve(need(values, 'from')),
+        metaFile: resolve(need(values, 'meta')),
+        replace: values.replace,
+      });
       const bytes = p.files.reduce((n, f) => n + f.size, 0);
-      return { text: `Added ${p.id} (${p.files.length} files, ${bytes} bytes). Run "publish" to make it available.`, json: p };
+      return {
+        text: `Added ${p.id} (${p.files.length} files, ${bytes} bytes). Run "publish" to make it available.`,
+        json: p,
+      };
     }
     case 'remove-package':
       removePackage(workdir, need(values, 'id'));
-      return { text: `Removed ${values.id}. Run "publish" to make the removal visible.`, json: { removed: values.id } };
+      return {
+        text: `Removed ${values.id}. Run "publish" to make the removal visible.`,
+        json: { removed: values.id },
+      };
     case 'add-channel': {
       const item = await addChannelItem(workdir, {
         channel: channelOf(values),
@@ -126,7 +145,10 @@ async function run(command: string, values: Values): Promise<{ text: string; jso
         file: resolve(need(values, 'file')),
         ...(values.platform ? { platform: values.platform } : {}),
       });
-      return { text: `Added ${item.channel} ${item.id} ${item.version} (${item.file.size} bytes).`, json: item };
+      return {
+        text: `Added ${item.channel} ${item.id} ${item.version} (${item.file.size} bytes).`,
+        json: item,
+      };
     }
     case 'remove-channel':
       removeChannelItem(workdir, channelOf(values), need(values, 'id'));
@@ -158,8 +180,13 @@ async function run(command: string, values: Values): Promise<{ text: string; jso
     }
     case 'status': {
       const s = publisherStatus(workdir);
-      const lines = s.roles.map((r) => `  ${r.role.padEnd(10)} v${String(r.version).padEnd(5)} expires ${r.expires} (${formatLeft(r.secondsLeft)})`);
-      lines.push(`  content: ${s.packages} packages, ${s.channelItems} channel items, ${s.vehicles} vehicles`);
+      const lines = s.roles.map(
+        (r) =>
+          `  ${r.role.padEnd(10)} v${String(r.version).padEnd(5)} expires ${r.expires} (${formatLeft(r.secondsLeft)})`,
+      );
+      lines.push(
+        `  content: ${s.packages} packages, ${s.channelItems} channel items, ${s.vehicles} vehicles`,
+      );
       for (const w of s.warnings) lines.push(`  warning: ${w}`);
       return { text: lines.join('\n'), json: s };
     }
@@ -182,7 +209,12 @@ async function main(argv: string[]): Promise<number> {
   let values: Values;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true }));
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    }));
   } catch (e) {
     return reportError(new UsageError((e as Error).message), argv.includes('--json'), 'pnc-publish');
   }
@@ -190,7 +222,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return positionals.length === 0 && !values.help ? EXIT.usage : EXIT.ok;
   }
-  if (positionals.length > 1) return reportError(new UsageError(`unexpected argument "${positionals[1]}".`), values.json, 'pnc-publish');
+  if (positionals.length > 1)
+    return reportError(
+      new UsageError(`unexpected argument "${positionals[1]}".`),
+      values.json,
+      'pnc-publish',
+    );
   try {
     const r = await run(positionals[0]!, values);
     process.stdout.write(values.json ? JSON.stringify(r.json) + '\n' : r.text + '\n');

@@ -64,11 +64,14 @@ export async function syncCommand(args: string[]): Promise<number> {
     if (!values.origin) throw new UsageError('--origin is required.');
     if (!values['data-dir']) throw new UsageError('--data-dir is required.');
     const origin = values.origin;
-    if (!/^https?:\/\//.test(origin)) throw new UsageError(`--origin must be an http(s) URL, not "${origin}".`);
+    if (!/^https?:\/\//.test(origin))
+      throw new UsageError(`--origin must be an http(s) URL, not "${origin}".`);
     const dataDir = resolve(values['data-dir']);
     if (values['trusted-root']) provisionTrustedRoot(dataDir, resolve(values['trusted-root']));
     const bandwidth = values.bandwidth ? parseBandwidthSpec(values.bandwidth, values.timezone) : undefined;
-    http = new OriginHttp(values['idle-timeout'] ? parseNumber(values['idle-timeout'], '--idle-timeout', 1) * 1000 : undefined);
+    http = new OriginHttp(
+      values['idle-timeout'] ? parseNumber(values['idle-timeout'], '--idle-timeout', 1) * 1000 : undefined,
+    );
     const release = acquireSyncLock(dataDir);
     const db = openDatabase(dataDirLayout(dataDir).database);
     const abort = new AbortController();
@@ -86,17 +89,29 @@ export async function syncCommand(args: string[]): Promise<number> {
         throttle: new Throttle(bandwidth),
         signal: abort.signal,
         ...(values.parallel ? { parallel: parseNumber(values.parallel, '--parallel', 1) } : {}),
-        ...(values['disk-margin'] ? { diskMarginBytes: parseSize(values['disk-margin'], '--disk-margin') } : {}),
-        ...(values['retention-days'] ? { retentionDays: parseNumber(values['retention-days'], '--retention-days', 0) } : {}),
+        ...(values['disk-margin']
+          ? { diskMarginBytes: parseSize(values['disk-margin'], '--disk-margin') }
+          : {}),
+        ...(values['retention-days']
+          ? { retentionDays: parseNumber(values['retention-days'], '--retention-days', 0) }
+          : {}),
       });
       if (json) process.stdout.write(JSON.stringify(result) + '\n');
-      else if (result.error) process.stderr.write(`pnc-server sync: ${result.error.message} [${result.error.code}]\n`);
+      else if (result.error)
+        process.stderr.write(`pnc-server sync: ${result.error.message} [${result.error.code}]\n`);
       else {
-        const what = result.status === 'unchanged' ? 'already up to date' : `now serving snapshot ${result.snapshotVersion}`;
-        process.stdout.write(`Synchronised: ${what} (${result.filesDownloaded} files, ${result.bytesDownloaded} bytes downloaded).\n`);
+        const what =
+          result.status === 'unchanged'
+            ? 'already up to date'
+            : `now serving snapshot ${result.snapshotVersion}`;
+        process.stdout.write(
+          `Synchronised: ${what} (${result.filesDownloaded} files, ${result.bytesDownloaded} bytes downloaded).\n`,
+        );
       }
       if (result.clockSkewSeconds !== null && Math.abs(result.clockSkewSeconds) > 300) {
-        process.stderr.write(`warning: the box's clock differs from the origin's by ${result.clockSkewSeconds} s; check NTP.\n`);
+        process.stderr.write(
+          `warning: the box's clock differs from the origin's by ${result.clockSkewSeconds} s; check NTP.\n`,
+        );
       }
       return result.status === 'failed' ? EXIT.failed : EXIT.ok;
     } finally {

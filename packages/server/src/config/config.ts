@@ -48,19 +48,27 @@ const ENV_KEYS: Record<string, keyof ServerConfig> = {
 /** Environment switches where "0" and "false" mean off (z.coerce.boolean would read them as on). */
 const BOOLEAN_KEYS = new Set<keyof ServerConfig>(['syncOnStart', 'discovery']);
 
-export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; flags?: Partial<Record<keyof ServerConfig, unknown>> }): ServerConfig {
+export function loadConfig(opts: {
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  flags?: Partial<Record<keyof ServerConfig, unknown>>;
+}): ServerConfig {
   let fromFile: Record<string, unknown> = {};
   if (opts.file) {
     try {
       fromFile = JSON.parse(readFileSync(opts.file, 'utf8')) as Record<string, unknown>;
     } catch (e) {
-      throw new PncError('VALIDATION_FAILED', `Cannot read the configuration file ${opts.file}: ${(e as Error).message}`);
+      throw new PncError(
+        'VALIDATION_FAILED',
+        `Cannot read the configuration file ${opts.file}: ${(e as Error).message}`,
+      );
     }
   }
   const fromEnv: Record<string, unknown> = {};
   for (const [k, field] of Object.entries(ENV_KEYS)) {
     const v = opts.env?.[k];
-    if (v !== undefined && v !== '') fromEnv[field] = BOOLEAN_KEYS.has(field) ? v !== '0' && v !== 'false' : v;
+    if (v !== undefined && v !== '')
+      fromEnv[field] = BOOLEAN_KEYS.has(field) ? v !== '0' && v !== 'false' : v;
   }
   const flags = Object.fromEntries(Object.entries(opts.flags ?? {}).filter(([, v]) => v !== undefined));
   const merged = { ...fromFile, ...fromEnv, ...flags };

@@ -29,6 +29,7 @@ export function dataDirLayout(dataDir: string): DataDirLayout {
 /** Creates the folders a sync writes into; harmless when they exist. */
 export function ensureDataDir(dataDir: string): DataDirLayout {
   const layout = dataDirLayout(dataDir);
-  for (const dir of [layout.tuf, layout.store, layout.partial, layout.served]) mkdirSync(dir, { recursive: true });
+  for (const dir of [layout.tuf, layout.store, layout.partial, layout.served])
+    mkdirSync(dir, { recursive: true });
   return layout;
 }

@@ -48,7 +48,11 @@ export function listUsers(db: Db): UserRow[] {
   return (db.prepare('SELECT * FROM users ORDER BY username').all() as RawUser[]).map(toUser);
 }
 
-export function insertUser(db: Db, u: { username: string; role: Role; passwordHash: string; mustChangePassword: boolean }, now: string): UserRow {
+export function insertUser(
+  db: Db,
+  u: { username: string; role: Role; passwordHash: string; mustChangePassword: boolean },
+  now: string,
+): UserRow {
   db.prepare(
     'INSERT INTO users (username, role, password_hash, must_change_password, disabled, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)',
   ).run(u.username, u.role, u.passwordHash, u.mustChangePassword ? 1 : 0, now, now);
@@ -64,12 +68,16 @@ export function updateUser(
   const columns: Record<string, unknown> = {
     role: patch.role,
     password_hash: patch.passwordHash,
-    must_change_password: patch.mustChangePassword === undefined ? undefined : Number(patch.mustChangePassword),
+    must_change_password:
+      patch.mustChangePassword === undefined ? undefined : Number(patch.mustChangePassword),
     disabled: patch.disabled === undefined ? undefined : Number(patch.disabled),
     updated_at: now,
   };
   const set = Object.entries(columns).filter(([, v]) => v !== undefined);
-  db.prepare(`UPDATE users SET ${set.map(([c]) => `${c} = ?`).join(', ')} WHERE id = ?`).run(...set.map(([, v]) => v), id);
+  db.prepare(`UPDATE users SET ${set.map(([c]) => `${c} = ?`).join(', ')} WHERE id = ?`).run(
+    ...set.map(([, v]) => v),
+    id,
+  );
 }
 
 export interface SessionRow {
@@ -82,7 +90,13 @@ export interface SessionRow {
 
 export function insertSession(
   db: Db,
-  s: { tokenHash: string; userId: number; expiresAt: string; workstation: string | null; address: string | null },
+  s: {
+    tokenHash: string;
+    userId: number;
+    expiresAt: string;
+    workstation: string | null;
+    address: string | null;
+  },
   now: string,
 ): void {
   db.prepare(
@@ -100,37 +114,60 @@ export function findLiveSession(db: Db, tokenHash: string, now: string): Session
     )
     .get(tokenHash, now) as (Omit<SessionRow, 'mustChangePassword'> & { mcp: number }) | undefined;
   if (!r) return null;
-  return { userId: r.userId, username: r.username, role: r.role, expiresAt: r.expiresAt, mustChangePassword: r.mcp === 1 };
+  return {
+    userId: r.userId,
+    username: r.username,
+    role: r.role,
+    expiresAt: r.expiresAt,
+    mustChangePassword: r.mcp === 1,
+  };
 }
 
 export function touchSession(db: Db, tokenHash: string, now: string, address: string | null): void {
-  db.prepare('UPDATE sessions SET last_seen_at = ?, address = coalesce(?, address) WHERE token_hash = ?').run(now, address, tokenHash);
-}
-
-export function revokeSession(db: Db, tokenHash: string, now: string): void {
-  db.prepare('UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL').run(now, tokenHash);
-}
-
-export function revokeUserSessions(db: Db, userId: number, now: string, exceptTokenHash?: string): void {
-  db.prepare('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND token_hash != ?').run(
+  db.prepare('UPDATE sessions SET last_seen_at = ?, address = coalesce(?, address) WHERE token_hash = ?').run(
     now,
-    userId,
-    exceptTokenHash ?? '',
+    address,
+    tokenHash,
   );
 }
 
+export function revokeSession(db: Db, tokenHash: string, now: string): void {
+  db.prepare('UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL').run(
+    now,
+    tokenHash,
+  );
+}
+
+export function revokeUserSessions(db: Db, userId: number, now: string, exceptTokenHash?: string): void {
+  db.prepare(
+    'UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND token_hash != ?',
+  ).run(now, userId, exceptTokenHash ?? '');
+}
+
 /** Workstations seen recently (for the status page). */
-export function recentWorkstations(db: Db, since: string): Array<{ workstation: string | null; address: string | null; username: string; lastSeenAt: string }> {
+export function recentWorkstations(
+  db: Db,
+  since: string,
+): Array<{ workstation: string | null; address: string | null; username: string; lastSeenAt: string }> {
   return db
     .prepare(
       `SELECT s.workstation, s.address, u.username, max(s.last_seen_at) AS lastSeenAt
        FROM sessions s JOIN users u ON u.id = s.user_id
        WHERE s.last_seen_at >= ? GROUP BY s.workstation, s.address, u.username ORDER BY lastSeenAt DESC LIMIT 100`,
     )
-    .all(since) as Array<{ workstation: string | null; address: string | null; username: string; lastSeenAt: string }>;
+    .all(since) as Array<{
+    workstation: string | null;
+    address: string | null;
+    username: string;
+    lastSeenAt: string;
+  }>;
 }
 
-export function audit(db: Db, e: { event: string; actor?: string | null; address?: string | null; details?: unknown }, now: string): void {
+export function audit(
+  db: Db,
+  e: { event: string; actor?: string | null; address?: string | null; details?: unknown },
+  now: string,
+): void {
   db.prepare('INSERT INTO audit_log (at, event, actor, address, details) VALUES (?, ?, ?, ?, ?)').run(
     now,
     e.event,
@@ -140,9 +177,14 @@ export function audit(db: Db, e: { event: string; actor?: string | null; address
   );
 }
 
-export function listAudit(db: Db, limit: number): Array<{ at: string; event: string; actor: string | null; address: string | null; details: unknown }> {
+export function listAudit(
+  db: Db,
+  limit: number,
+): Array<{ at: string; event: string; actor: string | null; address: string | null; details: unknown }> {
   return (
-    db.prepare('SELECT at, event, actor, address, details FROM audit_log ORDER BY id DESC LIMIT ?').all(limit) as Array<{
+    db
+      .prepare('SELECT at, event, actor, address, details FROM audit_log ORDER BY id DESC LIMIT ?')
+      .all(limit) as Array<{
       at: string;
       event: string;
       actor: string | null;

@@ -52,7 +52,9 @@ export function getCurrentContent(db: Db): CurrentContent | null {
 
 /** Catalogs whose blobs must stay in the store: the one served and the one kept for rollback. */
 export function keptCatalogs(db: Db): Array<CurrentContent & { state: CatalogState }> {
-  const rows = db.prepare(`SELECT * FROM catalogs WHERE state IN ('current', 'previous')`).all() as CatalogRow[];
+  const rows = db
+    .prepare(`SELECT * FROM catalogs WHERE state IN ('current', 'previous')`)
+    .all() as CatalogRow[];
   return rows.map((r) => ({ ...toContent(r), state: r.state }));
 }
 
@@ -131,16 +133,15 @@ export function refreshCurrentExpiry(
 ): void {
   db.prepare(
     `UPDATE catalogs SET root_version = ?, timestamp_version = ?, expires_at = ? WHERE snapshot_version = ? AND state = 'current'`,
-  ).run(
-    v.rootVersion,
-    v.timestampVersion,
-    v.expiresAt,
-    snapshotVersion,
-  );
+  ).run(v.rootVersion, v.timestampVersion, v.expiresAt, snapshotVersion);
 }
 
 /** Marks every referenced blob as used now, so garbage collection counts retention from the last use. */
-export function touchBlobs(db: Db, blobs: ReadonlyArray<{ sha256: string; size: number }>, now: string): void {
+export function touchBlobs(
+  db: Db,
+  blobs: ReadonlyArray<{ sha256: string; size: number }>,
+  now: string,
+): void {
   const touch = db.prepare(
     `INSERT INTO blobs (sha256, size, added_at, last_referenced_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (sha256) DO UPDATE SET last_referenced_at = excluded.last_referenced_at`,
@@ -151,7 +152,10 @@ export function touchBlobs(db: Db, blobs: ReadonlyArray<{ sha256: string; size: 
 }
 
 export function blobLastReferenced(db: Db): Map<string, string> {
-  const rows = db.prepare(`SELECT sha256, last_referenced_at FROM blobs`).all() as Array<{ sha256: string; last_referenced_at: string }>;
+  const rows = db.prepare(`SELECT sha256, last_referenced_at FROM blobs`).all() as Array<{
+    sha256: string;
+    last_referenced_at: string;
+  }>;
   return new Map(rows.map((r) => [r.sha256, r.last_referenced_at]));
 }
 
@@ -244,7 +248,9 @@ function toRun(r: SyncRunRow): SyncRun {
 }
 
 export function listSyncRuns(db: Db, limit: number): SyncRun[] {
-  return (db.prepare(`SELECT * FROM sync_runs ORDER BY id DESC LIMIT ?`).all(limit) as SyncRunRow[]).map(toRun);
+  return (db.prepare(`SELECT * FROM sync_runs ORDER BY id DESC LIMIT ?`).all(limit) as SyncRunRow[]).map(
+    toRun,
+  );
 }
 
 export function latestSyncRun(db: Db): SyncRun | null {
@@ -254,9 +260,9 @@ export function latestSyncRun(db: Db): SyncRun | null {
 
 /** The last run that ended well: what "last successful sync" means on the status page. */
 export function latestSuccessfulSyncRun(db: Db): SyncRun | null {
-  const r = db.prepare(`SELECT * FROM sync_runs WHERE status IN ('ok', 'unchanged') ORDER BY id DESC LIMIT 1`).get() as
-    | SyncRunRow
-    | undefined;
+  const r = db
+    .prepare(`SELECT * FROM sync_runs WHERE status IN ('ok', 'unchanged') ORDER BY id DESC LIMIT 1`)
+    .get() as SyncRunRow | undefined;
   return r ? toRun(r) : null;
 }
 
@@ -266,7 +272,11 @@ export function startSyncRun(db: Db, trigger: string, startedAt: string): number
     `UPDATE sync_runs SET status = 'failed', finished_at = ?, error_code = 'INTERNAL',
        error_message = 'interrupted before it finished (the process stopped)' WHERE status = 'running'`,
   ).run(startedAt);
-  return Number(db.prepare(`INSERT INTO sync_runs (trigger, started_at, status) VALUES (?, ?, 'running')`).run(trigger, startedAt).lastInsertRowid);
+  return Number(
+    db
+      .prepare(`INSERT INTO sync_runs (trigger, started_at, status) VALUES (?, ?, 'running')`)
+      .run(trigger, startedAt).lastInsertRowid,
+  );
 }
 
 export interface SyncRunProgress {
@@ -282,19 +292,28 @@ export function updateSyncRun(db: Db, id: number, p: SyncRunProgress): void {
   db.prepare(
     `UPDATE sync_runs SET snapshot_version = COALESCE(?, snapshot_version), files_total = ?, files_done = ?, bytes_total = ?,
        bytes_done = ?, bytes_downloaded = ? WHERE id = ?`,
-  ).run(p.snapshotVersion ?? null, p.filesTotal, p.filesDone, p.bytesTotal, p.bytesDone, p.bytesDownloaded, id);
+  ).run(
+    p.snapshotVersion ?? null,
+    p.filesTotal,
+    p.filesDone,
+    p.bytesTotal,
+    p.bytesDone,
+    p.bytesDownloaded,
+    id,
+  );
 }
 
 export function finishSyncRun(
   db: Db,
   id: number,
-  end: { status: Exclude<SyncRunStatus, 'running'>; finishedAt: string; errorCode?: string; errorMessage?: string },
+  end: {
+    status: Exclude<SyncRunStatus, 'running'>;
+    finishedAt: string;
+    errorCode?: string;
+    errorMessage?: string;
+  },
 ): void {
-  db.prepare(`UPDATE sync_runs SET status = ?, finished_at = ?, error_code = ?, error_message = ? WHERE id = ?`).run(
-    end.status,
-    end.finishedAt,
-    end.errorCode ?? null,
-    end.errorMessage ?? null,
-    id,
-  );
+  db.prepare(
+    `UPDATE sync_runs SET status = ?, finished_at = ?, error_code = ?, error_message = ? WHERE id = ?`,
+  ).run(end.status, end.finishedAt, end.errorCode ?? null, end.errorMessage ?? null, id);
 }

@@ -34,10 +34,15 @@ function toRecord(r: Row): InstallationRecord {
   };
 }
 
-export function findInstallation(db: Db, id: string): { record: InstallationRecord; bodyHash: string } | null {
-  const r = db.prepare('SELECT i.*, o.sent_at FROM installations i LEFT JOIN outbox o ON o.installation_id = i.id WHERE i.id = ?').get(id) as
-    | Row
-    | undefined;
+export function findInstallation(
+  db: Db,
+  id: string,
+): { record: InstallationRecord; bodyHash: string } | null {
+  const r = db
+    .prepare(
+      'SELECT i.*, o.sent_at FROM installations i LEFT JOIN outbox o ON o.installation_id = i.id WHERE i.id = ?',
+    )
+    .get(id) as Row | undefined;
   return r ? { record: toRecord(r), bodyHash: r.body_hash } : null;
 }
 
@@ -45,7 +50,12 @@ export function findInstallation(db: Db, id: string): { record: InstallationReco
 export function insertInstallation(
   db: Db,
   c: InstallationConfirmation,
-  extra: { technician: string; receivedAt: string; bodyHash: string; installed: { softVersion?: string; mapVersion?: string } },
+  extra: {
+    technician: string;
+    receivedAt: string;
+    bodyHash: string;
+    installed: { softVersion?: string; mapVersion?: string };
+  },
 ): void {
   db.transaction(() => {
     db.prepare(
@@ -65,7 +75,10 @@ export function insertInstallation(
       extra.receivedAt,
       extra.bodyHash,
     );
-    db.prepare('INSERT INTO outbox (installation_id, next_attempt_at) VALUES (?, ?)').run(c.id, extra.receivedAt);
+    db.prepare('INSERT INTO outbox (installation_id, next_attempt_at) VALUES (?, ?)').run(
+      c.id,
+      extra.receivedAt,
+    );
     const { softVersion, mapVersion } = extra.installed;
     if (softVersion || mapVersion) {
       db.prepare(
@@ -79,7 +92,13 @@ export function insertInstallation(
 
 export function queryInstallations(
   db: Db,
-  q: { vin?: string | undefined; outcome?: string | undefined; from?: string | undefined; to?: string | undefined; limit: number },
+  q: {
+    vin?: string | undefined;
+    outcome?: string | undefined;
+    from?: string | undefined;
+    to?: string | undefined;
+    limit: number;
+  },
 ): InstallationRecord[] {
   const filters = [
     ['i.vin = ?', q.vin],
@@ -97,9 +116,11 @@ export function queryInstallations(
 /** Installed versions confirmed here, laid over the signed registry. */
 export function confirmedVersions(db: Db, vin: string): { softVersion?: string; mapVersion?: string } {
   const r = db.prepare('SELECT soft_version, map_version FROM vehicle_updates WHERE vin = ?').get(vin) as
-    | { soft_version: string | null; map_version: string | null }
-    | undefined;
-  return { ...(r?.soft_version ? { softVersion: r.soft_version } : {}), ...(r?.map_version ? { mapVersion: r.map_version } : {}) };
+    { soft_version: string | null; map_version: string | null } | undefined;
+  return {
+    ...(r?.soft_version ? { softVersion: r.soft_version } : {}),
+    ...(r?.map_version ? { mapVersion: r.map_version } : {}),
+  };
 }
 
 export interface OutboxItem {
@@ -122,9 +143,16 @@ export function markSent(db: Db, ids: string[], now: string): void {
   db.transaction(() => ids.forEach((id) => stmt.run(now, id)))();
 }
 
-export function markFailed(db: Db, ids: string[], error: string, nextAttemptAt: (attempts: number) => string): void {
+export function markFailed(
+  db: Db,
+  ids: string[],
+  error: string,
+  nextAttemptAt: (attempts: number) => string,
+): void {
   const get = db.prepare('SELECT attempts FROM outbox WHERE installation_id = ?');
-  const upd = db.prepare('UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ? WHERE installation_id = ?');
+  const upd = db.prepare(
+    'UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ? WHERE installation_id = ?',
+  );
   db.transaction(() => {
     for (const id of ids) {
       const attempts = ((get.get(id) as { attempts: number }).attempts ?? 0) + 1;
@@ -133,13 +161,20 @@ export function markFailed(db: Db, ids: string[], error: string, nextAttemptAt: 
   })();
 }
 
-export function outboxBacklog(db: Db): { pending: number; oldest: string | null; lastError: string | null; sent: number } {
+export function outboxBacklog(db: Db): {
+  pending: number;
+  oldest: string | null;
+  lastError: string | null;
+  sent: number;
+} {
   const p = db
     .prepare(
       `SELECT count(*) AS pending, min(i.received_at) AS oldest, max(o.last_error) AS lastError
        FROM outbox o JOIN installations i ON i.id = o.installation_id WHERE o.sent_at IS NULL`,
     )
     .get() as { pending: number; oldest: string | null; lastError: string | null };
-  const s = db.prepare('SELECT count(*) AS sent FROM outbox WHERE sent_at IS NOT NULL').get() as { sent: number };
+  const s = db.prepare('SELECT count(*) AS sent FROM outbox WHERE sent_at IS NOT NULL').get() as {
+    sent: number;
+  };
   return { ...p, sent: s.sent };
 }

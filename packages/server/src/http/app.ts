@@ -36,8 +36,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // URL encoding → 400) bypass setErrorHandler and would answer Fastify's own shape: give them
     // ours, with a stable code (found by the reliability fuzzing, issue #8).
     frameworkErrors: (error, _req, reply) => {
-      const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
-      const body: ApiErrorBody = { code: 'VALIDATION_FAILED', message: status === 414 ? 'The address is too long.' : `Invalid request address (${error.message}).` };
+      const status =
+        error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+      const body: ApiErrorBody = {
+        code: 'VALIDATION_FAILED',
+        message: status === 414 ? 'The address is too long.' : `Invalid request address (${error.message}).`,
+      };
       void (reply as FastifyReply).code(status).send(body);
     },
   });

@@ -32,7 +32,10 @@ export function installAuth(app: FastifyInstance, accounts: Accounts): void {
     req.principal = token ? accounts.authenticate(token, req.ip) : null;
     if (level === 'none') return;
     if (!req.principal) {
-      throw new PncError('UNAUTHENTICATED', token ? 'Your session has expired or was revoked: sign in again.' : 'Sign in first.');
+      throw new PncError(
+        'UNAUTHENTICATED',
+        token ? 'Your session has expired or was revoked: sign in again.' : 'Sign in first.',
+      );
     }
     if (req.principal.mustChangePassword && !req.routeOptions.config.allowPasswordChangePending) {
       throw new PncError('PASSWORD_CHANGE_REQUIRED', 'Change your one-time password before anything else.');

@@ -47,6 +47,11 @@ export function installErrorHandling(app: FastifyInstance): void {
     void reply.status(status).send(body);
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply.status(404).send({ code: 'NOT_FOUND', message: `No route ${req.method} ${req.url.split('?')[0]}` } satisfies ApiErrorBody);
+    void reply
+      .status(404)
+      .send({
+        code: 'NOT_FOUND',
+        message: `No route ${req.method} ${req.url.split('?')[0]}`,
+      } satisfies ApiErrorBody);
   });
 }

@@ -30,7 +30,10 @@ export function createOutboxUploader(opts: OutboxOptions) {
   let stopped = false;
 
   const backoff = (attempts: number) =>
-    new Date(now().getTime() + Math.min(MAX_BACKOFF_MS, 5_000 * 2 ** Math.min(attempts - 1, 20)) * (0.8 + Math.random() * 0.4)).toISOString();
+    new Date(
+      now().getTime() +
+        Math.min(MAX_BACKOFF_MS, 5_000 * 2 ** Math.min(attempts - 1, 20)) * (0.8 + Math.random() * 0.4),
+    ).toISOString();
 
   async function flushOnce(): Promise<number> {
     let sent = 0;

@@ -28,7 +28,8 @@ function daySet(spec: string): Set<number> {
     const [a, b] = part.trim().split('-');
     const from = DAYS.indexOf(a ?? '');
     const to = b === undefined ? from : DAYS.indexOf(b);
-    if (from < 0 || to < 0) throw new PncError('VALIDATION_FAILED', `"${spec}" is not a list of days (mon-fri, sat,sun, *).`);
+    if (from < 0 || to < 0)
+      throw new PncError('VALIDATION_FAILED', `"${spec}" is not a list of days (mon-fri, sat,sun, *).`);
     for (let d = from; ; d = (d + 1) % 7) {
       out.add(d);
       if (d === to) break;
@@ -45,9 +46,18 @@ function minutes(hhmm: string): number {
 
 /** Day of week and minute of day in a time zone. */
 function localTime(now: Date, timezone: string | undefined): { day: number; minute: number } {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: timezone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(now);
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: timezone,
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(now);
   const get = (t: string): string => parts.find((p) => p.type === t)?.value ?? '';
-  return { day: DAYS.indexOf(get('weekday').toLowerCase().slice(0, 3)), minute: Number(get('hour')) * 60 + Number(get('minute')) };
+  return {
+    day: DAYS.indexOf(get('weekday').toLowerCase().slice(0, 3)),
+    minute: Number(get('hour')) * 60 + Number(get('minute')),
+  };
 }
 
 /** The cap in force at `now` (bytes/s), or null when unlimited. The first matching window wins. */
@@ -73,9 +83,16 @@ export function bandwidthLimitAt(config: BandwidthConfig | undefined, now: Date)
  */
 export function parseBandwidthSpec(spec: string, timezone?: string): BandwidthConfig {
   const windows: BandwidthWindow[] = [];
-  for (const part of spec.split(';').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^(\S+)\s+(\d{1,2}:\d{2})-(\d{1,2}:\d{2})\s+(\S+)$/.exec(part);
-    if (!m) throw new PncError('VALIDATION_FAILED', `"${part}" is not a bandwidth window (example: mon-fri 08:00-19:00 2MiB).`);
+    if (!m)
+      throw new PncError(
+        'VALIDATION_FAILED',
+        `"${part}" is not a bandwidth window (example: mon-fri 08:00-19:00 2MiB).`,
+      );
     const w: BandwidthWindow = { days: m[1]!, from: m[2]!, to: m[3]!, bytesPerSecond: parseRate(m[4]!) };
     daySet(w.days);
     minutes(w.from);
@@ -88,9 +105,16 @@ export function parseBandwidthSpec(spec: string, timezone?: string): BandwidthCo
 function parseRate(text: string): number | null {
   if (text.toLowerCase() === 'unlimited') return null;
   const m = /^(\d+(?:\.\d+)?)(k|kib|m|mib|g|gib)?(?:\/s)?$/i.exec(text);
-  if (!m) throw new PncError('VALIDATION_FAILED', `"${text}" is not a rate (examples: 2MiB, 500KiB, unlimited).`);
+  if (!m)
+    throw new PncError('VALIDATION_FAILED', `"${text}" is not a rate (examples: 2MiB, 500KiB, unlimited).`);
   const unit = (m[2] ?? '').toLowerCase();
-  const mult = unit.startsWith('g') ? 1024 ** 3 : unit.startsWith('m') ? 1024 ** 2 : unit.startsWith('k') ? 1024 : 1;
+  const mult = unit.startsWith('g')
+    ? 1024 ** 3
+    : unit.startsWith('m')
+      ? 1024 ** 2
+      : unit.startsWith('k')
+        ? 1024
+        : 1;
   return Math.max(1024, Math.round(Number(m[1]) * mult));
 }
 

@@ -21,7 +21,13 @@ export function catalogBlobs(catalog: Catalog): Map<string, number> {
  * Deletes blobs no kept catalog (current, previous) references and nothing used for the retention
  * period; also stale partial downloads. Runs after a publication, never during one.
  */
-export function collectGarbage(dataDir: string, db: Db, retentionDays: number, now: Date, log: Logger): { removed: number; freedBytes: number } {
+export function collectGarbage(
+  dataDir: string,
+  db: Db,
+  retentionDays: number,
+  now: Date,
+  log: Logger,
+): { removed: number; freedBytes: number } {
   const keep = new Set<string>();
   for (const c of keptCatalogs(db)) {
     keep.add(c.catalogSha256);
@@ -31,7 +37,10 @@ export function collectGarbage(dataDir: string, db: Db, retentionDays: number, n
       for (const h of catalogBlobs(catalog).keys()) keep.add(h);
     } catch (err) {
       // Without the catalog we cannot know what it references: keep everything this time.
-      log.warn({ err, catalog: c.catalogSha256 }, 'a kept catalog cannot be read; skipping garbage collection');
+      log.warn(
+        { err, catalog: c.catalogSha256 },
+        'a kept catalog cannot be read; skipping garbage collection',
+      );
       return { removed: 0, freedBytes: 0 };
     }
   }

@@ -23,7 +23,8 @@ export interface RefreshedMetadata {
 }
 
 function signedOf(bytes: Buffer): { version: number; expires: string } {
-  const signed = (JSON.parse(bytes.toString('utf8')) as { signed: { version: number; expires: string } }).signed;
+  const signed = (JSON.parse(bytes.toString('utf8')) as { signed: { version: number; expires: string } })
+    .signed;
   return { version: signed.version, expires: signed.expires };
 }
 
@@ -34,7 +35,8 @@ async function targetRef(updater: Updater, name: string, required: boolean): Pro
     return null;
   }
   const sha256 = info.hashes['sha256'];
-  if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256)) throw new PncError('METADATA_INVALID', `The target ${name} has no sha256.`);
+  if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256))
+    throw new PncError('METADATA_INVALID', `The target ${name} has no sha256.`);
   return { sha256, size: info.length };
 }
 
@@ -42,7 +44,11 @@ async function targetRef(updater: Updater, name: string, required: boolean): Pro
  * Refreshes the trusted metadata with tuf-js (root chain, timestamp, snapshot, targets; versions,
  * signatures, hashes and expiry all checked) and returns what it now trusts.
  */
-export async function refreshMetadata(dataDir: string, origin: string, http: OriginHttp): Promise<RefreshedMetadata> {
+export async function refreshMetadata(
+  dataDir: string,
+  origin: string,
+  http: OriginHttp,
+): Promise<RefreshedMetadata> {
   prepareTufDir(dataDir);
   const tufDir = dataDirLayout(dataDir).tuf;
   const fetcher = new TufFetcher(http);
@@ -63,7 +69,12 @@ export async function refreshMetadata(dataDir: string, origin: string, http: Ori
     await updater.refresh();
     const catalog = (await targetRef(updater, 'catalog.json', true))!;
     const vehicles = await targetRef(updater, 'vehicles.ndjson', false);
-    const bytes = { root: local('root')!, timestamp: local('timestamp')!, snapshot: local('snapshot')!, targets: local('targets')! };
+    const bytes = {
+      root: local('root')!,
+      timestamp: local('timestamp')!,
+      snapshot: local('snapshot')!,
+      targets: local('targets')!,
+    };
     const ts = signedOf(bytes.timestamp);
     const sn = signedOf(bytes.snapshot);
     const tg = signedOf(bytes.targets);

@@ -22,10 +22,18 @@ export class OriginHttp {
   lastOriginDate: { origin: Date; local: Date } | null = null;
 
   constructor(readonly idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS) {
-    this.dispatcher = new EnvHttpProxyAgent({ headersTimeout: idleTimeoutMs, bodyTimeout: idleTimeoutMs, connections: 16 });
+    this.dispatcher = new EnvHttpProxyAgent({
+      headersTimeout: idleTimeoutMs,
+      bodyTimeout: idleTimeoutMs,
+      connections: 16,
+    });
   }
 
-  async get(url: string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<OriginResponse> {
+  async get(
+    url: string,
+    headers: Record<string, string> = {},
+    signal?: AbortSignal,
+  ): Promise<OriginResponse> {
     let res: Dispatcher.ResponseData;
     try {
       res = await request(url, {
@@ -39,7 +47,8 @@ export class OriginHttp {
       throw networkError(e, url);
     }
     const date = res.headers['date'];
-    if (typeof date === 'string' && !Number.isNaN(Date.parse(date))) this.lastOriginDate = { origin: new Date(date), local: new Date() };
+    if (typeof date === 'string' && !Number.isNaN(Date.parse(date)))
+      this.lastOriginDate = { origin: new Date(date), local: new Date() };
     return res;
   }
 
@@ -56,8 +65,17 @@ export function networkError(e: unknown, url: string): PncError {
   if (err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT') {
     return new PncError('TIMEOUT', `The origin ${host} stopped sending data (idle timeout).`, { url });
   }
-  if (err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH') {
-    return new PncError('SERVER_UNREACHABLE', `The origin ${host} cannot be reached (${err.code}).`, { url, cause: err.code });
+  if (
+    err.code === 'ECONNREFUSED' ||
+    err.code === 'ENOTFOUND' ||
+    err.code === 'EAI_AGAIN' ||
+    err.code === 'EHOSTUNREACH' ||
+    err.code === 'ENETUNREACH'
+  ) {
+    return new PncError('SERVER_UNREACHABLE', `The origin ${host} cannot be reached (${err.code}).`, {
+      url,
+      cause: err.code,
+    });
   }
   if (typeof err.code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(err.code)) {
     return new PncError(
@@ -66,13 +84,21 @@ export function networkError(e: unknown, url: string): PncError {
       { url, cause: err.code },
     );
   }
-  if (err.name === 'AbortError') return new PncError('DOWNLOAD_FAILED', 'The download was cancelled.', { url });
+  if (err.name === 'AbortError')
+    return new PncError('DOWNLOAD_FAILED', 'The download was cancelled.', { url });
   // Writing the bytes failed because the disk filled up mid-sync (preflight only sees the start):
   // not a network problem to retry, and IT must hear "disk full" (found by issue #8's fault cases).
   if (err.code === 'ENOSPC' || err.code === 'EDQUOT') {
-    return new PncError('DISK_SPACE_LOW', `The box's disk filled up during the download (${err.code}): free some space; the download resumes where it stopped.`, { url, cause: err.code });
+    return new PncError(
+      'DISK_SPACE_LOW',
+      `The box's disk filled up during the download (${err.code}): free some space; the download resumes where it stopped.`,
+      { url, cause: err.code },
+    );
   }
-  return new PncError('DOWNLOAD_FAILED', `Download from ${host} failed: ${err.message ?? String(e)}`, { url, cause: err.code });
+  return new PncError('DOWNLOAD_FAILED', `Download from ${host} failed: ${err.message ?? String(e)}`, {
+    url,
+    cause: err.code,
+  });
 }
 
 function safeHost(url: string): string {

@@ -25,7 +25,12 @@ export function resolveServedMetadata(dataDir: string, db: Db, file: string): st
     const m = VERSIONED.exec(file);
     if (!m) return null;
     const version = Number(m[1]);
-    const limit = m[2] === 'snapshot' ? current.snapshotVersion : m[2] === 'targets' ? current.targetsVersion : (current.rootVersion ?? Infinity);
+    const limit =
+      m[2] === 'snapshot'
+        ? current.snapshotVersion
+        : m[2] === 'targets'
+          ? current.targetsVersion
+          : (current.rootVersion ?? Infinity);
     if (version > limit) return null;
     path = join(served, file);
   }

@@ -27,7 +27,11 @@ export function acquireSyncLock(dataDir: string): () => void {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number(readFileSync(file, 'utf8').trim());
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-        throw new PncError('CONFLICT', `A synchronisation is already running (process ${pid}); wait for it to finish.`, { pid });
+        throw new PncError(
+          'CONFLICT',
+          `A synchronisation is already running (process ${pid}); wait for it to finish.`,
+          { pid },
+        );
       }
       rmSync(file, { force: true });
     }

@@ -63,12 +63,24 @@ export function createSyncManager(opts: SyncManagerOptions): SyncManager {
   const throttle = new Throttle(opts.bandwidth);
   const schedule = opts.schedule ?? { cron: DEFAULT_SYNC_CRON };
   try {
-    new Cron(schedule.cron, { paused: true, ...(schedule.timezone ? { timezone: schedule.timezone } : {}) }).stop();
+    new Cron(schedule.cron, {
+      paused: true,
+      ...(schedule.timezone ? { timezone: schedule.timezone } : {}),
+    }).stop();
   } catch (e) {
-    throw new PncError('VALIDATION_FAILED', `The sync schedule "${schedule.cron}" is not valid cron syntax or time zone (${(e as Error).message}).`);
+    throw new PncError(
+      'VALIDATION_FAILED',
+      `The sync schedule "${schedule.cron}" is not valid cron syntax or time zone (${(e as Error).message}).`,
+    );
   }
   let cron: Cron | null = null;
-  let running: { promise: Promise<SyncResult>; trigger: string; startedAt: string; progress: SyncProgress; abort: AbortController } | null = null;
+  let running: {
+    promise: Promise<SyncResult>;
+    trigger: string;
+    startedAt: string;
+    progress: SyncProgress;
+    abort: AbortController;
+  } | null = null;
   let idleProgress = new SyncProgress();
   idleProgress.phase = 'idle';
 
@@ -136,7 +148,11 @@ export function createSyncManager(opts: SyncManagerOptions): SyncManager {
                   : null,
             }
           : null,
-      schedule: { cron: schedule.cron, timezone: schedule.timezone ?? null, nextRunAt: cron?.nextRun()?.toISOString() ?? null },
+      schedule: {
+        cron: schedule.cron,
+        timezone: schedule.timezone ?? null,
+        nextRunAt: cron?.nextRun()?.toISOString() ?? null,
+      },
       bandwidthLimitBytesPerSecond: throttle.currentLimit(),
     };
   }
@@ -146,10 +162,19 @@ export function createSyncManager(opts: SyncManagerOptions): SyncManager {
     status,
     start() {
       if (cron) return;
-      cron = new Cron(schedule.cron, { ...(schedule.timezone ? { timezone: schedule.timezone } : {}), protect: true }, () => {
-        runNow('schedule').catch((err: unknown) => opts.log.warn({ err }, 'scheduled synchronisation not started'));
-      });
-      opts.log.info({ cron: schedule.cron, timezone: schedule.timezone ?? null, next: cron.nextRun()?.toISOString() }, 'synchronisation scheduled');
+      cron = new Cron(
+        schedule.cron,
+        { ...(schedule.timezone ? { timezone: schedule.timezone } : {}), protect: true },
+        () => {
+          runNow('schedule').catch((err: unknown) =>
+            opts.log.warn({ err }, 'scheduled synchronisation not started'),
+          );
+        },
+      );
+      opts.log.info(
+        { cron: schedule.cron, timezone: schedule.timezone ?? null, next: cron.nextRun()?.toISOString() },
+        'synchronisation scheduled',
+      );
     },
     async stop() {
       cron?.stop();

@@ -32,7 +32,9 @@ const DAY_MS = 86_400_000;
 
 function describeSeconds(s: number): string {
   const abs = Math.abs(s);
-  return abs * 1000 >= DAY_MS ? `${(abs * 1000 / DAY_MS).toFixed(1)} days` : `${Math.round(abs / 60)} minutes`;
+  return abs * 1000 >= DAY_MS
+    ? `${((abs * 1000) / DAY_MS).toFixed(1)} days`
+    : `${Math.round(abs / 60)} minutes`;
 }
 
 /**
@@ -91,7 +93,11 @@ export interface SyncResult {
 
 function parseCatalog(bytes: Buffer): Catalog {
   const r = Catalog.safeParse(JSON.parse(bytes.toString('utf8')));
-  if (!r.success) throw new PncError('METADATA_INVALID', `The signed catalog does not follow schema 1 (${r.error.issues[0]?.message ?? 'invalid'}).`);
+  if (!r.success)
+    throw new PncError(
+      'METADATA_INVALID',
+      `The signed catalog does not follow schema 1 (${r.error.issues[0]?.message ?? 'invalid'}).`,
+    );
   return r.data;
 }
 
@@ -102,7 +108,8 @@ function parseVehicles(bytes: Buffer): VehicleRecord[] {
     .flatMap((line, i) => {
       if (line.trim() === '') return [];
       const r = VehicleRecord.safeParse(JSON.parse(line));
-      if (!r.success) throw new PncError('METADATA_INVALID', `The signed vehicle registry is invalid on line ${i + 1}.`);
+      if (!r.success)
+        throw new PncError('METADATA_INVALID', `The signed vehicle registry is invalid on line ${i + 1}.`);
       return [r.data];
     });
 }
@@ -162,7 +169,15 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       filesDownloaded,
       bytesDownloaded: progress.bytesDownloaded,
       clockSkewSeconds: skew ? Math.round((skew.local.getTime() - skew.origin.getTime()) / 1000) : null,
-      ...(error ? { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } } : {}),
+      ...(error
+        ? {
+            error: {
+              code: error.code,
+              message: error.message,
+              ...(error.details ? { details: error.details } : {}),
+            },
+          }
+        : {}),
     };
   };
 
@@ -172,7 +187,10 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     checkClockNotBehind(o.db, new Date(startedAt));
     meta = await refreshMetadata(o.dataDir, origin, o.http);
     if (before && meta.snapshotVersion < before.snapshotVersion) {
-      throw new PncError('METADATA_ROLLBACK', `The origin offers snapshot ${meta.snapshotVersion}, older than the served ${before.snapshotVersion}.`);
+      throw new PncError(
+        'METADATA_ROLLBACK',
+        `The origin offers snapshot ${meta.snapshotVersion}, older than the served ${before.snapshotVersion}.`,
+      );
     }
     const download = async (ref: BlobRef, url: string): Promise<void> => {
       const got = await downloadBlob(ref, {
@@ -190,19 +208,30 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     await download(meta.catalog, targetUrl(meta.catalog, 'catalog.json'));
     if (meta.vehicles) await download(meta.vehicles, targetUrl(meta.vehicles, 'vehicles.ndjson'));
     const catalog = parseCatalog(readFileSync(blobPath(o.dataDir, meta.catalog.sha256)));
-    const vehicles = meta.vehicles ? parseVehicles(readFileSync(blobPath(o.dataDir, meta.vehicles.sha256))) : [];
+    const vehicles = meta.vehicles
+      ? parseVehicles(readFileSync(blobPath(o.dataDir, meta.vehicles.sha256)))
+      : [];
 
     const needed = catalogBlobs(catalog);
-    const missing = [...needed].filter(([sha256, size]) => !hasBlob(o.dataDir, sha256, size)).map(([sha256, size]) => ({ sha256, size }));
+    const missing = [...needed]
+      .filter(([sha256, size]) => !hasBlob(o.dataDir, sha256, size))
+      .map(([sha256, size]) => ({ sha256, size }));
     progress.phase = 'preflight';
     progress.filesTotal = missing.length;
     progress.bytesTotal = missing.reduce((n, b) => n + b.size, 0);
-    const partialBytes = missing.reduce((n, b) => n + (statSync(partialPath(o.dataDir, b.sha256), { throwIfNoEntry: false })?.size ?? 0), 0);
+    const partialBytes = missing.reduce(
+      (n, b) => n + (statSync(partialPath(o.dataDir, b.sha256), { throwIfNoEntry: false })?.size ?? 0),
+      0,
+    );
     checkDiskSpace(o.dataDir, progress.bytesTotal - partialBytes, o.diskMarginBytes ?? DEFAULT_DISK_MARGIN);
     save();
 
     progress.phase = 'blobs';
-    if (missing.length) log.info({ files: missing.length, bytes: progress.bytesTotal, snapshot: meta.snapshotVersion }, 'downloading new content');
+    if (missing.length)
+      log.info(
+        { files: missing.length, bytes: progress.bytesTotal, snapshot: meta.snapshotVersion },
+        'downloading new content',
+      );
     const ticker = setInterval(() => {
       const v = progress.view();
       log.info(v, 'synchronisation progress');
@@ -219,14 +248,28 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
 
     progress.phase = 'publishing';
     const m = meta;
-    const roots = await rootChain(o.dataDir, m.bytes.root, m.fetchedRoots, (v) => fetchRootBytes(o.http, origin, v));
-    writeServedMetadata(o.dataDir, { roots, snapshotVersion: m.snapshotVersion, snapshot: m.bytes.snapshot, targetsVersion: m.targetsVersion, targets: m.bytes.targets, timestamp: m.bytes.timestamp });
+    const roots = await rootChain(o.dataDir, m.bytes.root, m.fetchedRoots, (v) =>
+      fetchRootBytes(o.http, origin, v),
+    );
+    writeServedMetadata(o.dataDir, {
+      roots,
+      snapshotVersion: m.snapshotVersion,
+      snapshot: m.bytes.snapshot,
+      targetsVersion: m.targetsVersion,
+      targets: m.bytes.targets,
+      timestamp: m.bytes.timestamp,
+    });
     const now = new Date().toISOString();
     const referenced = [...needed].map(([sha256, size]) => ({ sha256, size }));
     referenced.push(meta.catalog, ...(meta.vehicles ? [meta.vehicles] : []));
-    const unchanged = before?.snapshotVersion === m.snapshotVersion && before.catalogSha256 === m.catalog.sha256;
+    const unchanged =
+      before?.snapshotVersion === m.snapshotVersion && before.catalogSha256 === m.catalog.sha256;
     if (unchanged) {
-      refreshCurrentExpiry(o.db, m.snapshotVersion, { rootVersion: m.rootVersion, timestampVersion: m.timestampVersion, expiresAt: m.expiresAt });
+      refreshCurrentExpiry(o.db, m.snapshotVersion, {
+        rootVersion: m.rootVersion,
+        timestampVersion: m.timestampVersion,
+        expiresAt: m.expiresAt,
+      });
       touchBlobs(o.db, referenced, now);
     } else {
       publishCatalog(o.db, {
@@ -243,7 +286,14 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
         blobs: referenced,
         now,
       });
-      log.info({ snapshot: m.snapshotVersion, packages: catalog.packages.length, previous: before?.snapshotVersion ?? null }, 'new catalog published');
+      log.info(
+        {
+          snapshot: m.snapshotVersion,
+          packages: catalog.packages.length,
+          previous: before?.snapshotVersion ?? null,
+        },
+        'new catalog published',
+      );
     }
 
     progress.phase = 'cleanup';
@@ -252,14 +302,20 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     const status = unchanged && filesDownloaded === 0 ? 'unchanged' : 'ok';
     finishSyncRun(o.db, runId, { status, finishedAt: new Date().toISOString() });
     const r = result(status);
-    log.info({ status, snapshot: r.snapshotVersion, files: filesDownloaded, bytes: r.bytesDownloaded }, 'synchronisation finished');
+    log.info(
+      { status, snapshot: r.snapshotVersion, files: filesDownloaded, bytes: r.bytesDownloaded },
+      'synchronisation finished',
+    );
     return r;
   } catch (e) {
     const diskFull = ['ENOSPC', 'EDQUOT', 'SQLITE_FULL'].includes((e as { code?: string }).code ?? '');
     const err = isPncError(e)
       ? (e as PncError)
       : diskFull
-        ? new PncError('DISK_SPACE_LOW', `The box's disk filled up during the synchronisation (${(e as { code?: string }).code}): free some space and synchronise again.`)
+        ? new PncError(
+            'DISK_SPACE_LOW',
+            `The box's disk filled up during the synchronisation (${(e as { code?: string }).code}): free some space and synchronise again.`,
+          )
         : new PncError('INTERNAL', `Unexpected failure: ${(e as Error).message ?? String(e)}`);
     const still = servedNote(getCurrentContent(o.db));
     // Expired metadata is often the box's own clock: say so when the origin's Date disagrees.
@@ -272,7 +328,12 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     const final = new PncError(err.code, `${err.message}${clockNote} ${still}`, err.details);
     try {
       save();
-      finishSyncRun(o.db, runId, { status: 'failed', finishedAt: new Date().toISOString(), errorCode: final.code, errorMessage: final.message });
+      finishSyncRun(o.db, runId, {
+        status: 'failed',
+        finishedAt: new Date().toISOString(),
+        errorCode: final.code,
+        errorMessage: final.message,
+      });
     } catch (recordError) {
       // A full disk may refuse even this row: the result still says what happened, and the run
       // left 'running' is marked failed at the next start.

@@ -43,7 +43,10 @@ export function provisionTrustedRoot(dataDir: string, file: string): void {
 export function prepareTufDir(dataDir: string): void {
   const layout = dataDirLayout(dataDir);
   if (!existsSync(layout.trustedRoot)) {
-    throw new PncError('NOT_FOUND', 'The box has no trusted carmaker root: provision it once with --trusted-root FILE.');
+    throw new PncError(
+      'NOT_FOUND',
+      'The box has no trusted carmaker root: provision it once with --trusted-root FILE.',
+    );
   }
   const local = join(layout.tuf, 'root.json');
   try {
@@ -71,14 +74,21 @@ export async function rootChain(
   const chain = new Map<number, Buffer>([[prev.signed.version, anchorBytes]]);
   for (let v = prev.signed.version + 1; v <= current.signed.version; v++) {
     const servedCopy = join(layout.served, `${v}.root.json`);
-    const bytes = v === current.signed.version ? currentRoot : known.get(v) ?? (existsSync(servedCopy) ? readFileSync(servedCopy) : await fetchRoot(v));
+    const bytes =
+      v === current.signed.version
+        ? currentRoot
+        : (known.get(v) ?? (existsSync(servedCopy) ? readFileSync(servedCopy) : await fetchRoot(v)));
     const md = parseRoot(bytes, `${v}.root.json`);
     try {
       prev.verifyDelegate('root', md);
     } catch (e) {
-      throw new PncError('SIGNATURE_INVALID', `${v}.root.json is not signed by the previous root (${(e as Error).message}).`);
+      throw new PncError(
+        'SIGNATURE_INVALID',
+        `${v}.root.json is not signed by the previous root (${(e as Error).message}).`,
+      );
     }
-    if (md.signed.version !== v) throw new PncError('METADATA_INVALID', `${v}.root.json holds version ${md.signed.version}.`);
+    if (md.signed.version !== v)
+      throw new PncError('METADATA_INVALID', `${v}.root.json holds version ${md.signed.version}.`);
     chain.set(v, bytes);
     prev = md;
   }
@@ -89,7 +99,10 @@ export async function fetchRootBytes(http: OriginHttp, origin: string, version: 
   const res = await http.get(`${origin}/metadata/${version}.root.json`);
   if (res.statusCode !== 200) {
     await res.body.dump();
-    throw new PncError('DOWNLOAD_FAILED', `The origin answered HTTP ${res.statusCode} for ${version}.root.json.`);
+    throw new PncError(
+      'DOWNLOAD_FAILED',
+      `The origin answered HTTP ${res.statusCode} for ${version}.root.json.`,
+    );
   }
   return Buffer.from(await res.body.arrayBuffer());
 }

@@ -26,7 +26,11 @@ export class TufFetcher extends BaseFetcher {
     if (res.statusCode !== 200) {
       await res.body.dump();
       const file = url.slice(url.lastIndexOf('/') + 1);
-      this.lastError = new PncError('DOWNLOAD_FAILED', `The origin answered HTTP ${res.statusCode} for ${file}.`, { url, status: res.statusCode });
+      this.lastError = new PncError(
+        'DOWNLOAD_FAILED',
+        `The origin answered HTTP ${res.statusCode} for ${file}.`,
+        { url, status: res.statusCode },
+      );
       throw new DownloadHTTPError(this.lastError.message, res.statusCode);
     }
     return Readable.toWeb(res.body) as ReadableStream<Uint8Array<ArrayBuffer>>;

@@ -1,6 +1,14 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { ChannelItem, checkFat32Tree, parseOrThrow, PncError, UpdatePackage, type ChannelName, type PackageFile } from '@pnc/shared';
+import {
+  ChannelItem,
+  checkFat32Tree,
+  parseOrThrow,
+  PncError,
+  UpdatePackage,
+  type ChannelName,
+  type PackageFile,
+} from '@pnc/shared';
 import { ingestFile } from './blob-ingest.js';
 import { listFolder } from './package-folder.js';
 import { loadContent, loadSettings, saveContent, saveVehicles } from './settings.js';
@@ -13,7 +21,11 @@ function readJsonFile(file: string, what: string): Record<string, unknown> {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
     return v as Record<string, unknown>;
   } catch (e) {
-    throw new PncError('VALIDATION_FAILED', `The ${what} file ${file} is not valid JSON (${(e as Error).message}).`, { path: file });
+    throw new PncError(
+      'VALIDATION_FAILED',
+      `The ${what} file ${file} is not valid JSON (${(e as Error).message}).`,
+      { path: file },
+    );
   }
 }
 
@@ -31,18 +43,26 @@ export async function addPackage(
   const listed = listFolder(opts.folder);
   checkFat32Tree(listed);
   const placeholder = listed.map((f) => ({ path: f.path, size: f.size, sha256: '0'.repeat(64) }));
-  const releasedAt = typeof meta['releasedAt'] === 'string' ? meta['releasedAt'] : (opts.now ?? new Date()).toISOString();
+  const releasedAt =
+    typeof meta['releasedAt'] === 'string' ? meta['releasedAt'] : (opts.now ?? new Date()).toISOString();
   // Validate the metadata before the (possibly long) copy.
   parseOrThrow(UpdatePackage, { ...meta, releasedAt, files: placeholder }, 'package metadata');
   const content = loadContent(w);
   const id = meta['id'] as string;
   if (content.packages.some((p) => p.id === id) && !opts.replace) {
-    throw new PncError('CONFLICT', `Package "${id}" already exists; pass --replace to publish new content under the same id.`, { id });
+    throw new PncError(
+      'CONFLICT',
+      `Package "${id}" already exists; pass --replace to publish new content under the same id.`,
+      { id },
+    );
   }
   const files: PackageFile[] = [];
   for (const f of listed) {
     const { sha256, size } = await ingestFile(w, f.absolute);
-    if (size !== f.size) throw new PncError('CONFLICT', `"${f.path}" changed while it was being copied; try again.`, { path: f.path });
+    if (size !== f.size)
+      throw new PncError('CONFLICT', `"${f.path}" changed while it was being copied; try again.`, {
+        path: f.path,
+      });
     files.push({ path: f.path, size, sha256 });
   }
   const pkg = parseOrThrow(UpdatePackage, { ...meta, releasedAt, files }, 'package metadata');
@@ -55,7 +75,8 @@ export function removePackage(root: string, id: string): void {
   const w = ensureWorkdir(root);
   loadSettings(w);
   const content = loadContent(w);
-  if (!content.packages.some((p) => p.id === id)) throw new PncError('PACKAGE_UNKNOWN', `No package "${id}" in the publisher state.`, { id });
+  if (!content.packages.some((p) => p.id === id))
+    throw new PncError('PACKAGE_UNKNOWN', `No package "${id}" in the publisher state.`, { id });
   // The blobs stay in repo/blobs: mirrors may still serve the previous catalog that names them.
   saveContent(w, { ...content, packages: content.packages.filter((p) => p.id !== id) });
 }
@@ -86,7 +107,11 @@ export async function addChannelItem(root: string, input: ChannelItemInput): Pro
     ...(input.platform ? { platform: input.platform } : {}),
     releasedAt: (input.now ?? new Date()).toISOString(),
   };
-  parseOrThrow(ChannelItem, { ...base, file: { path: name, size: st.size, sha256: '0'.repeat(64) } }, 'channel item');
+  parseOrThrow(
+    ChannelItem,
+    { ...base, file: { path: name, size: st.size, sha256: '0'.repeat(64) } },
+    'channel item',
+  );
   const { sha256, size } = await ingestFile(w, input.file);
   const item = parseOrThrow(ChannelItem, { ...base, file: { path: name, size, sha256 } }, 'channel item');
   const content = loadContent(w);
@@ -102,9 +127,15 @@ export function removeChannelItem(root: string, channel: ChannelName, id: string
   loadSettings(w);
   const content = loadContent(w);
   if (!content.channels.some((c) => c.channel === channel && c.id === id)) {
-    throw new PncError('PACKAGE_UNKNOWN', `No ${channel} item "${id}" in the publisher state.`, { id, channel });
+    throw new PncError('PACKAGE_UNKNOWN', `No ${channel} item "${id}" in the publisher state.`, {
+      id,
+      channel,
+    });
   }
-  saveContent(w, { ...content, channels: content.channels.filter((c) => !(c.channel === channel && c.id === id)) });
+  saveContent(w, {
+    ...content,
+    channels: content.channels.filter((c) => !(c.channel === channel && c.id === id)),
+  });
 }
 
 /** Replaces the vehicle registry with the records of a CSV or NDJSON file, all or nothing. */

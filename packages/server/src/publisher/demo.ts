@@ -19,7 +19,7 @@ function writeDeterministic(path: string, size: number, seed: number, name: stri
   mkdirSync(dirname(path), { recursive: true });
   const fd = openSync(path, 'w');
   try {
-    for (let left = size; left > 0; ) {
+    for (let left = size; left > 0;) {
       const n = Math.min(left, zeros.length);
       writeSync(fd, cipher.update(zeros.subarray(0, n)));
       left -= n;
@@ -50,8 +50,18 @@ interface DemoPackage {
   files: DemoFile[];
 }
 
-function parts(prefix: string, count: number, weight: number, content: string, name: (i: number) => string): DemoFile[] {
-  return Array.from({ length: count }, (_, i) => ({ path: `${prefix}/${name(i + 1)}`, weight, content: `${content}-${i + 1}` }));
+function parts(
+  prefix: string,
+  count: number,
+  weight: number,
+  content: string,
+  name: (i: number) => string,
+): DemoFile[] {
+  return Array.from({ length: count }, (_, i) => ({
+    path: `${prefix}/${name(i + 1)}`,
+    weight,
+    content: `${content}-${i + 1}`,
+  }));
 }
 
 const pad = (i: number): string => String(i).padStart(2, '0');
@@ -67,8 +77,20 @@ const PACKAGES: DemoPackage[] = [
     releasedAt: '2025-03-01T08:00:00Z',
     files: [
       { path: 'RLINK2/upgrade.lst', weight: 0, content: 'rl2-lst-11.1' },
-      ...parts('RLINK2/Système/Mise à jour logicielle', 4, 3, 'rl2-111-sys', (i) => `Partie système ${pad(i)} – image signée.bin`),
-      ...parts('RLINK2/Ressources/Polices de caractères', 3, 1, 'rl2-fonts', (i) => `Police multimédia ${pad(i)}.ttf`),
+      ...parts(
+        'RLINK2/Système/Mise à jour logicielle',
+        4,
+        3,
+        'rl2-111-sys',
+        (i) => `Partie système ${pad(i)} – image signée.bin`,
+      ),
+      ...parts(
+        'RLINK2/Ressources/Polices de caractères',
+        3,
+        1,
+        'rl2-fonts',
+        (i) => `Police multimédia ${pad(i)}.ttf`,
+      ),
     ],
   },
   {
@@ -81,10 +103,26 @@ const PACKAGES: DemoPackage[] = [
     releasedAt: '2025-09-15T08:00:00Z',
     files: [
       { path: 'RLINK2/upgrade.lst', weight: 0, content: 'rl2-lst-11.2' },
-      ...parts('RLINK2/Système/Mise à jour logicielle', 4, 3, 'rl2-112-sys', (i) => `Partie système ${pad(i)} – image signée.bin`),
+      ...parts(
+        'RLINK2/Système/Mise à jour logicielle',
+        4,
+        3,
+        'rl2-112-sys',
+        (i) => `Partie système ${pad(i)} – image signée.bin`,
+      ),
       // Unchanged since 11.1.0: stored once, referenced by both packages.
-      ...parts('RLINK2/Ressources/Polices de caractères', 3, 1, 'rl2-fonts', (i) => `Police multimédia ${pad(i)}.ttf`),
-      { path: 'RLINK2/Notes de version/Lisez-moi – R-LINK 2 version 11.2.0.txt', weight: 0, content: 'rl2-notes-11.2' },
+      ...parts(
+        'RLINK2/Ressources/Polices de caractères',
+        3,
+        1,
+        'rl2-fonts',
+        (i) => `Police multimédia ${pad(i)}.ttf`,
+      ),
+      {
+        path: 'RLINK2/Notes de version/Lisez-moi – R-LINK 2 version 11.2.0.txt',
+        weight: 0,
+        content: 'rl2-notes-11.2',
+      },
     ],
   },
   {
@@ -97,8 +135,14 @@ const PACKAGES: DemoPackage[] = [
     releasedAt: '2025-10-01T08:00:00Z',
     files: [
       { path: 'RLINK2/MAP/map.lst', weight: 0, content: 'rl2-map-lst' },
-      ...parts('RLINK2/MAP/Cartographie Europe occidentale', 6, 4, 'rl2-map-eu', (i) => `Région cartographique ${pad(i)} (Europe de l'Ouest).dat`),
-      ...parts('RLINK2/MAP/Points d\'intérêt', 3, 1, 'rl2-poi', (i) => `Catégorie d'intérêt ${pad(i)}.poi`),
+      ...parts(
+        'RLINK2/MAP/Cartographie Europe occidentale',
+        6,
+        4,
+        'rl2-map-eu',
+        (i) => `Région cartographique ${pad(i)} (Europe de l'Ouest).dat`,
+      ),
+      ...parts("RLINK2/MAP/Points d'intérêt", 3, 1, 'rl2-poi', (i) => `Catégorie d'intérêt ${pad(i)}.poi`),
     ],
   },
   {
@@ -113,8 +157,20 @@ const PACKAGES: DemoPackage[] = [
     rules: { brands: ['RENAULT', 'DACIA'] },
     files: [
       { path: 'EASYLINK/update.json', weight: 0, content: 'el-update-5.4' },
-      ...parts('EASYLINK/Paquets système', 5, 2, 'el-54-sys', (i) => `Paquet système EASY LINK ${pad(i)} – version 5.4.0.pkg`),
-      ...parts('EASYLINK/Langues et voix', 4, 1, 'el-voices', (i) => `Voix de guidage ${['français', 'español', 'italiano', 'deutsch'][i - 1]}.vox`),
+      ...parts(
+        'EASYLINK/Paquets système',
+        5,
+        2,
+        'el-54-sys',
+        (i) => `Paquet système EASY LINK ${pad(i)} – version 5.4.0.pkg`,
+      ),
+      ...parts(
+        'EASYLINK/Langues et voix',
+        4,
+        1,
+        'el-voices',
+        (i) => `Voix de guidage ${['français', 'español', 'italiano', 'deutsch'][i - 1]}.vox`,
+      ),
     ],
   },
   {
@@ -127,15 +183,42 @@ const PACKAGES: DemoPackage[] = [
     releasedAt: '2025-10-20T08:00:00Z',
     files: [
       { path: 'EASYLINK/MAP/manifest.xml', weight: 0, content: 'el-map-manifest' },
-      ...parts('EASYLINK/MAP/Données cartographiques', 6, 4, 'el-map-eu', (i) => `Tuile cartographique Europe ${pad(i)}.nds`),
+      ...parts(
+        'EASYLINK/MAP/Données cartographiques',
+        6,
+        4,
+        'el-map-eu',
+        (i) => `Tuile cartographique Europe ${pad(i)}.nds`,
+      ),
       // The same voices as the software package: deduplicated in the store.
-      ...parts('EASYLINK/Langues et voix', 4, 1, 'el-voices', (i) => `Voix de guidage ${['français', 'español', 'italiano', 'deutsch'][i - 1]}.vox`),
+      ...parts(
+        'EASYLINK/Langues et voix',
+        4,
+        1,
+        'el-voices',
+        (i) => `Voix de guidage ${['français', 'español', 'italiano', 'deutsch'][i - 1]}.vox`,
+      ),
     ],
   },
 ];
 
-const CHANNEL_ITEMS: Array<{ channel: ChannelName; id: string; version: string; title: string; platform?: string; file: string; weight: number }> = [
-  { channel: 'diagnostic-iso', id: 'DIAG-CLIP', version: '232.0', title: 'Diagnostic tool ISO 232', file: 'DIAG-CLIP-232.iso', weight: 3 },
+const CHANNEL_ITEMS: Array<{
+  channel: ChannelName;
+  id: string;
+  version: string;
+  title: string;
+  platform?: string;
+  file: string;
+  weight: number;
+}> = [
+  {
+    channel: 'diagnostic-iso',
+    id: 'DIAG-CLIP',
+    version: '232.0',
+    title: 'Diagnostic tool ISO 232',
+    file: 'DIAG-CLIP-232.iso',
+    weight: 3,
+  },
   {
     channel: 'desktop-installer',
     id: 'PNC-WORKSTATION',
@@ -149,16 +232,56 @@ const CHANNEL_ITEMS: Array<{ channel: ChannelName; id: string; version: string; 
 
 /** Vehicles covering each state a technician meets. */
 export const DEMO_VEHICLES: Array<{ vin: string; description: string; csv: string }> = [
-  { vin: 'VF1RJA00067123456', description: 'Renault Clio 5, R-LINK 2 up to date (soft 11.2.0, map 11.2.1)', csv: 'RENAULT,CLIO5,2023,RLINK2,11.2.0,11.2.1,EUROPE,' },
-  { vin: 'VF1RFB00X68234567', description: 'Renault Captur 2, R-LINK 2 needs the soft 11.2.0 (has 11.0.3)', csv: 'RENAULT,CAPTUR2,2022,RLINK2,11.0.3,11.2.1,EUROPE,' },
-  { vin: 'VF1RJA00469345678', description: 'Renault Clio 5, R-LINK 2 needs the Europe map 11.2.1 (has 11.1.0)', csv: 'RENAULT,CLIO5,2024,RLINK2,11.2.0,11.1.0,EUROPE,' },
-  { vin: 'UU1DJF00869456789', description: 'Dacia Sandero 3, EASY LINK with the open campaign OTS-23-EL54 (soft 5.2.1)', csv: 'DACIA,SANDERO3,2023,EASYLINK,5.2.1,10.45.0,EUROPE,OTS-23-EL54' },
-  { vin: 'UU1HJD00167567890', description: 'Dacia Duster 2, EASY LINK needs soft and map (5.3.0 / 10.40.0)', csv: 'DACIA,DUSTER2,2022,EASYLINK,5.3.0,10.40.0,EUROPE,' },
-  { vin: 'VF1BJA00X71678901', description: 'Renault Megane E-Tech, OpenR Link: no package for its head unit', csv: 'RENAULT,MEGANE5,2024,OPENRLINK,3.1.0,,EUROPE,' },
-  { vin: 'VFAAFG00X66789012', description: 'Alpine A110, R-LINK 2 with unknown installed versions', csv: 'ALPINE,A110,2022,RLINK2,,,EUROPE,' },
-  { vin: 'VF1AAA00070890123', description: 'Renault Zoe, R-LINK 2 on 11.1.0 with a map for another region', csv: 'RENAULT,ZOE,2023,RLINK2,11.1.0,11.2.1,EUROPE_EAST,' },
-  { vin: 'UU1BSA00565901234', description: 'Dacia Jogger, EASY LINK up to date (5.4.0 / 10.45.0)', csv: 'DACIA,JOGGER,2025,EASYLINK,5.4.0,10.45.0,EUROPE,' },
-  { vin: 'VF1RHN00868012345', description: 'Renault Arkana, R-LINK 2 needs soft and map (11.0.3 / 11.1.0)', csv: 'RENAULT,ARKANA,2023,RLINK2,11.0.3,11.1.0,EUROPE,' },
+  {
+    vin: 'VF1RJA00067123456',
+    description: 'Renault Clio 5, R-LINK 2 up to date (soft 11.2.0, map 11.2.1)',
+    csv: 'RENAULT,CLIO5,2023,RLINK2,11.2.0,11.2.1,EUROPE,',
+  },
+  {
+    vin: 'VF1RFB00X68234567',
+    description: 'Renault Captur 2, R-LINK 2 needs the soft 11.2.0 (has 11.0.3)',
+    csv: 'RENAULT,CAPTUR2,2022,RLINK2,11.0.3,11.2.1,EUROPE,',
+  },
+  {
+    vin: 'VF1RJA00469345678',
+    description: 'Renault Clio 5, R-LINK 2 needs the Europe map 11.2.1 (has 11.1.0)',
+    csv: 'RENAULT,CLIO5,2024,RLINK2,11.2.0,11.1.0,EUROPE,',
+  },
+  {
+    vin: 'UU1DJF00869456789',
+    description: 'Dacia Sandero 3, EASY LINK with the open campaign OTS-23-EL54 (soft 5.2.1)',
+    csv: 'DACIA,SANDERO3,2023,EASYLINK,5.2.1,10.45.0,EUROPE,OTS-23-EL54',
+  },
+  {
+    vin: 'UU1HJD00167567890',
+    description: 'Dacia Duster 2, EASY LINK needs soft and map (5.3.0 / 10.40.0)',
+    csv: 'DACIA,DUSTER2,2022,EASYLINK,5.3.0,10.40.0,EUROPE,',
+  },
+  {
+    vin: 'VF1BJA00X71678901',
+    description: 'Renault Megane E-Tech, OpenR Link: no package for its head unit',
+    csv: 'RENAULT,MEGANE5,2024,OPENRLINK,3.1.0,,EUROPE,',
+  },
+  {
+    vin: 'VFAAFG00X66789012',
+    description: 'Alpine A110, R-LINK 2 with unknown installed versions',
+    csv: 'ALPINE,A110,2022,RLINK2,,,EUROPE,',
+  },
+  {
+    vin: 'VF1AAA00070890123',
+    description: 'Renault Zoe, R-LINK 2 on 11.1.0 with a map for another region',
+    csv: 'RENAULT,ZOE,2023,RLINK2,11.1.0,11.2.1,EUROPE_EAST,',
+  },
+  {
+    vin: 'UU1BSA00565901234',
+    description: 'Dacia Jogger, EASY LINK up to date (5.4.0 / 10.45.0)',
+    csv: 'DACIA,JOGGER,2025,EASYLINK,5.4.0,10.45.0,EUROPE,',
+  },
+  {
+    vin: 'VF1RHN00868012345',
+    description: 'Renault Arkana, R-LINK 2 needs soft and map (11.0.3 / 11.1.0)',
+    csv: 'RENAULT,ARKANA,2023,RLINK2,11.0.3,11.1.0,EUROPE,',
+  },
 ];
 
 const SMALL_FILE = 2048;
@@ -172,11 +295,15 @@ export interface DemoResult {
  * Builds demo content of about `size` bytes (deterministic from `seed`), adds it through the
  * same commands a carmaker uses, and publishes. Runs `init` first when the folder has no keys.
  */
-export async function buildDemo(root: string, opts: { size?: number; seed?: number; now?: Date } = {}): Promise<DemoResult> {
+export async function buildDemo(
+  root: string,
+  opts: { size?: number; seed?: number; now?: Date } = {},
+): Promise<DemoResult> {
   const size = opts.size ?? DEFAULT_DEMO_SIZE;
   const seed = opts.seed ?? 1;
   const w = workdirLayout(root);
-  if (!hasSettings(w)) initRepository(root, { rootKeys: 1, rootThreshold: 1, ...(opts.now ? { now: opts.now } : {}) });
+  if (!hasSettings(w))
+    initRepository(root, { rootKeys: 1, rootThreshold: 1, ...(opts.now ? { now: opts.now } : {}) });
   const src = join(root, 'demo-src');
   rmSync(src, { recursive: true, force: true });
 
@@ -214,15 +341,35 @@ export async function buildDemo(root: string, opts: { size?: number; seed?: numb
   for (const c of CHANNEL_ITEMS) {
     const file = join(src, 'channels', c.file);
     writeDeterministic(file, sizeOf(c.id), seed, c.id);
-    await addChannelItem(root, { channel: c.channel, id: c.id, version: c.version, title: c.title, file, ...(c.platform ? { platform: c.platform } : {}) });
+    await addChannelItem(root, {
+      channel: c.channel,
+      id: c.id,
+      version: c.version,
+      title: c.title,
+      file,
+      ...(c.platform ? { platform: c.platform } : {}),
+    });
   }
   const csv = join(src, 'vehicles.csv');
-  writeFileSync(csv, ['vin,brand,model,modelYear,headUnit,softVersion,mapVersion,mapRegion,openCampaigns', ...DEMO_VEHICLES.map((v) => `${v.vin},${v.csv}`)].join('\n') + '\n');
+  writeFileSync(
+    csv,
+    [
+      'vin,brand,model,modelYear,headUnit,softVersion,mapVersion,mapRegion,openCampaigns',
+      ...DEMO_VEHICLES.map((v) => `${v.vin},${v.csv}`),
+    ].join('\n') + '\n',
+  );
   importVehicleRegistry(root, csv);
 
   const result = publish(root, opts.now ? { now: opts.now } : {});
   const vinsFile = join(root, 'demo-vins.json');
-  writeFileAtomic(vinsFile, JSON.stringify(DEMO_VEHICLES.map(({ vin, description }) => ({ vin, description })), null, 2) + '\n');
+  writeFileAtomic(
+    vinsFile,
+    JSON.stringify(
+      DEMO_VEHICLES.map(({ vin, description }) => ({ vin, description })),
+      null,
+      2,
+    ) + '\n',
+  );
   rmSync(src, { recursive: true, force: true });
   return { publish: result, vinsFile };
 }

@@ -65,10 +65,15 @@ function loadKeyFile(path: string): SigningKey {
     f = JSON.parse(readFileSync(path, 'utf8')) as KeyFile;
     const privateKey = createPrivateKey(f.private);
     const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
-    if (Buffer.from(spki.subarray(spki.length - 32)).toString('hex') !== f.public) throw new Error('public and private halves differ');
+    if (Buffer.from(spki.subarray(spki.length - 32)).toString('hex') !== f.public)
+      throw new Error('public and private halves differ');
     return { role: f.role, keyid: f.keyid, public: f.public, privateKey };
   } catch (e) {
-    throw new PncError('VALIDATION_FAILED', `The key file ${path} cannot be read (${(e as Error).message}).`, { path });
+    throw new PncError(
+      'VALIDATION_FAILED',
+      `The key file ${path} cannot be read (${(e as Error).message}).`,
+      { path },
+    );
   }
 }
 

@@ -1,6 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Metadata, MetadataKind, type Root, type Snapshot, type Targets, type Timestamp } from '@tufjs/models';
+import {
+  Metadata,
+  MetadataKind,
+  type Root,
+  type Snapshot,
+  type Targets,
+  type Timestamp,
+} from '@tufjs/models';
 import { PncError } from '@pnc/shared';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import type { Workdir } from './workdir.js';
@@ -25,7 +32,10 @@ export function serialize(md: Metadata<Root | Targets | Snapshot | Timestamp>): 
 export function writeVersioned(w: Workdir, name: string, bytes: Buffer): void {
   const path = join(w.metadata, name);
   if (existsSync(path)) {
-    throw new PncError('CONFLICT', `${name} already exists in the repository; versioned metadata is never rewritten. Check state/publisher.json.`);
+    throw new PncError(
+      'CONFLICT',
+      `${name} already exists in the repository; versioned metadata is never rewritten. Check state/publisher.json.`,
+    );
   }
   writeFileAtomic(path, bytes);
 }

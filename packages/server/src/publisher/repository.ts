@@ -5,9 +5,28 @@ import { Catalog, parseOrThrow, PncError } from '@pnc/shared';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import { sha256Hex } from '../store/hashing.js';
 import { repoBlobPath } from './blob-ingest.js';
-import { generateKey, loadKeys, retireKey, ROLES, saveKey, signerFor, tufKey, type RoleName, type SigningKey } from './keys.js';
+import {
+  generateKey,
+  loadKeys,
+  retireKey,
+  ROLES,
+  saveKey,
+  signerFor,
+  tufKey,
+  type RoleName,
+  type SigningKey,
+} from './keys.js';
 import { expiryFrom, readRoot, serialize, writeVersioned } from './metadata-files.js';
-import { DEFAULT_EXPIRY_DAYS, hasSettings, loadContent, loadSettings, loadVehicles, saveSettings, vehiclesNdjson, type Settings } from './settings.js';
+import {
+  DEFAULT_EXPIRY_DAYS,
+  hasSettings,
+  loadContent,
+  loadSettings,
+  loadVehicles,
+  saveSettings,
+  vehiclesNdjson,
+  type Settings,
+} from './settings.js';
 import { ensureWorkdir, type Workdir } from './workdir.js';
 
 type JSONObject = ReturnType<Root['toJSON']>;
@@ -23,11 +42,17 @@ export interface InitOptions {
 
 function keysOf(keys: Map<RoleName, SigningKey[]>, role: RoleName): SigningKey[] {
   const list = keys.get(role) ?? [];
-  if (list.length === 0) throw new PncError('NOT_FOUND', `No ${role} key in the keys folder: restore it from the key backup.`);
+  if (list.length === 0)
+    throw new PncError('NOT_FOUND', `No ${role} key in the keys folder: restore it from the key backup.`);
   return list;
 }
 
-function buildRoot(keys: Map<RoleName, SigningKey[]>, version: number, threshold: number, expires: string): Metadata<Root> {
+function buildRoot(
+  keys: Map<RoleName, SigningKey[]>,
+  version: number,
+  threshold: number,
+  expires: string,
+): Metadata<Root> {
   const roles: Record<string, { keyids: string[]; threshold: number }> = {};
   const tufKeys: Record<string, JSONObject> = {};
   for (const role of ROLES) {
@@ -36,16 +61,28 @@ function buildRoot(keys: Map<RoleName, SigningKey[]>, version: number, threshold
     roles[role] = { keyids: list.map((k) => k.keyid), threshold: role === 'root' ? threshold : 1 };
   }
   // Built from JSON: @tufjs/models does not export its Role class.
-  const signed = Root.fromJSON({ _type: 'root', spec_version: SPEC_VERSION, version, expires, keys: tufKeys, roles, consistent_snapshot: true });
+  const signed = Root.fromJSON({
+    _type: 'root',
+    spec_version: SPEC_VERSION,
+    version,
+    expires,
+    keys: tufKeys,
+    roles,
+    consistent_snapshot: true,
+  });
   return new Metadata(signed);
 }
 
 /** Creates the keys (files with mode 0600) and the first root. Refuses to overwrite an existing publisher. */
 export function initRepository(root: string, opts: InitOptions): Settings {
   const w = ensureWorkdir(root);
-  if (hasSettings(w)) throw new PncError('CONFLICT', `${root} already holds a publisher; use rotate-key to change keys.`);
+  if (hasSettings(w))
+    throw new PncError('CONFLICT', `${root} already holds a publisher; use rotate-key to change keys.`);
   if (opts.rootThreshold < 1 || opts.rootThreshold > opts.rootKeys) {
-    throw new PncError('VALIDATION_FAILED', `The root threshold must be between 1 and the number of root keys (${opts.rootKeys}).`);
+    throw new PncError(
+      'VALIDATION_FAILED',
+      `The root threshold must be between 1 and the number of root keys (${opts.rootKeys}).`,
+    );
   }
   const expiryDays = { ...DEFAULT_EXPIRY_DAYS, ...opts.expiryDays };
   const keys = new Map<RoleName, SigningKey[]>();
@@ -58,7 +95,11 @@ export function initRepository(root: string, opts: InitOptions): Settings {
   const rootMd = buildRoot(keys, 1, opts.rootThreshold, expiryFrom(now, expiryDays.root));
   for (const k of keysOf(keys, 'root')) rootMd.sign(signerFor(k));
   writeVersioned(w, '1.root.json', serialize(rootMd));
-  const settings: Settings = { expiryDays, rootThreshold: opts.rootThreshold, versions: { root: 1, targets: 0, snapshot: 0, timestamp: 0 } };
+  const settings: Settings = {
+    expiryDays,
+    rootThreshold: opts.rootThreshold,
+    versions: { root: 1, targets: 0, snapshot: 0, timestamp: 0 },
+  };
   saveSettings(w, settings);
   return settings;
 }
@@ -93,7 +134,10 @@ export interface PublishResult {
  * snapshot and finally timestamp.json — the only file replaced, and last, so a mirror reading
  * during a publication sees the old tree or the new one.
  */
-export function publish(root: string, opts: { now?: Date; expiryDays?: Partial<Record<RoleName, number>> } = {}): PublishResult {
+export function publish(
+  root: string,
+  opts: { now?: Date; expiryDays?: Partial<Record<RoleName, number>> } = {},
+): PublishResult {
   const w = ensureWorkdir(root);
   const settings = loadSettings(w);
   const expiryDays = { ...settings.expiryDays, ...opts.expiryDays };
@@ -103,11 +147,16 @@ export function publish(root: string, opts: { now?: Date; expiryDays?: Partial<R
   const vehicles = loadVehicles(w);
 
   const blobs = new Map<string, number>();
-  for (const f of [...content.packages.flatMap((p) => p.files), ...content.channels.map((c) => c.file)]) blobs.set(f.sha256, f.size);
+  for (const f of [...content.packages.flatMap((p) => p.files), ...content.channels.map((c) => c.file)])
+    blobs.set(f.sha256, f.size);
   for (const [sha256, size] of blobs) {
     const st = statSync(repoBlobPath(w, sha256), { throwIfNoEntry: false });
     if (st?.size !== size) {
-      throw new PncError('NOT_FOUND', `Blob ${sha256} (${size} bytes) is missing from repo/blobs: add the package again.`, { sha256 });
+      throw new PncError(
+        'NOT_FOUND',
+        `Blob ${sha256} (${size} bytes) is missing from repo/blobs: add the package again.`,
+        { sha256 },
+      );
     }
   }
   const catalog = parseOrThrow(
@@ -118,7 +167,12 @@ export function publish(root: string, opts: { now?: Date; expiryDays?: Partial<R
   const catalogTarget = writeTarget(w, 'catalog.json', Buffer.from(JSON.stringify(catalog) + '\n'));
   const vehiclesTarget = writeTarget(w, 'vehicles.ndjson', Buffer.from(vehiclesNdjson(vehicles)));
 
-  const v = { ...settings.versions, targets: settings.versions.targets + 1, snapshot: settings.versions.snapshot + 1, timestamp: settings.versions.timestamp + 1 };
+  const v = {
+    ...settings.versions,
+    targets: settings.versions.targets + 1,
+    snapshot: settings.versions.snapshot + 1,
+    timestamp: settings.versions.timestamp + 1,
+  };
   const targets = new Metadata(
     new Targets({
       version: v.targets,
@@ -183,13 +237,18 @@ export interface RotateResult {
  * keys and is signed by the old root keys and the new ones, so clients holding the old root
  * accept it; then everything is re-published with the new keys. Old keys move to keys/retired.
  */
-export function rotateKey(root: string, role: RoleName, opts: { keyid?: string; now?: Date } = {}): RotateResult {
+export function rotateKey(
+  root: string,
+  role: RoleName,
+  opts: { keyid?: string; now?: Date } = {},
+): RotateResult {
   const w = ensureWorkdir(root);
   const settings = loadSettings(w);
   const keys = loadKeys(w.keys);
   const current = keysOf(keys, role);
   const replaced = opts.keyid ? current.filter((k) => k.keyid.startsWith(opts.keyid!)) : current;
-  if (replaced.length === 0) throw new PncError('NOT_FOUND', `No active ${role} key has an id starting with ${opts.keyid}.`);
+  if (replaced.length === 0)
+    throw new PncError('NOT_FOUND', `No active ${role} key has an id starting with ${opts.keyid}.`);
   const added = replaced.map(() => generateKey(role));
   const oldRootKeys = keysOf(keys, 'root');
   const next = new Map(keys);
@@ -209,7 +268,13 @@ export function rotateKey(root: string, role: RoleName, opts: { keyid?: string; 
   writeVersioned(w, `${version}.root.json`, serialize(rootMd));
   replaced.forEach((k) => retireKey(w.keys, w.retiredKeys, k));
   saveSettings(w, { ...settings, versions: { ...settings.versions, root: version } });
-  return { role, retired: replaced.map((k) => k.keyid), added: added.map((k) => k.keyid), rootVersion: version, publish: publish(root, { now }) };
+  return {
+    role,
+    retired: replaced.map((k) => k.keyid),
+    added: added.map((k) => k.keyid),
+    rootVersion: version,
+    publish: publish(root, { now }),
+  };
 }
 
 /** Copies the current root for provisioning dealer boxes (`pnc-server sync --trusted-root`). */

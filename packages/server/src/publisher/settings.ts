@@ -6,7 +6,12 @@ import { ROLES, type RoleName } from './keys.js';
 import type { Workdir } from './workdir.js';
 
 /** Days each role's metadata stays valid. Timestamp and snapshot outlive several nightly cycles. */
-export const DEFAULT_EXPIRY_DAYS: Record<RoleName, number> = { root: 365, targets: 90, snapshot: 7, timestamp: 7 };
+export const DEFAULT_EXPIRY_DAYS: Record<RoleName, number> = {
+  root: 365,
+  targets: 90,
+  snapshot: 7,
+  timestamp: 7,
+};
 
 export interface Settings {
   expiryDays: Record<RoleName, number>;
@@ -21,7 +26,11 @@ function checkSettings(v: unknown): Settings {
     s !== null &&
     Number.isInteger(s.rootThreshold) &&
     ROLES.every((r) => (s.expiryDays?.[r] ?? 0) > 0 && Number.isInteger(s.versions?.[r]));
-  if (!ok) throw new PncError('VALIDATION_FAILED', 'state/publisher.json is damaged: restore it from the backup of the publisher folder.');
+  if (!ok)
+    throw new PncError(
+      'VALIDATION_FAILED',
+      'state/publisher.json is damaged: restore it from the backup of the publisher folder.',
+    );
   return s as Settings;
 }
 
@@ -35,7 +44,10 @@ export function hasSettings(w: Workdir): boolean {
 
 export function loadSettings(w: Workdir): Settings {
   if (!hasSettings(w)) {
-    throw new PncError('NOT_FOUND', `${w.root} is not a publisher folder yet: run "pnc-publish init --workdir ${w.root}" first.`);
+    throw new PncError(
+      'NOT_FOUND',
+      `${w.root} is not a publisher folder yet: run "pnc-publish init --workdir ${w.root}" first.`,
+    );
   }
   return checkSettings(JSON.parse(readFileSync(settingsFile(w), 'utf8')));
 }
@@ -56,10 +68,17 @@ function contentFile(w: Workdir): string {
 
 export function loadContent(w: Workdir): ContentState {
   if (!existsSync(contentFile(w))) return { packages: [], channels: [] };
-  const raw = JSON.parse(readFileSync(contentFile(w), 'utf8')) as { packages?: unknown[]; channels?: unknown[] };
+  const raw = JSON.parse(readFileSync(contentFile(w), 'utf8')) as {
+    packages?: unknown[];
+    channels?: unknown[];
+  };
   return {
-    packages: (raw.packages ?? []).map((p) => parseOrThrow(UpdatePackage, p, 'package in state/content.json')),
-    channels: (raw.channels ?? []).map((c) => parseOrThrow(ChannelItem, c, 'channel item in state/content.json')),
+    packages: (raw.packages ?? []).map((p) =>
+      parseOrThrow(UpdatePackage, p, 'package in state/content.json'),
+    ),
+    channels: (raw.channels ?? []).map((c) =>
+      parseOrThrow(ChannelItem, c, 'channel item in state/content.json'),
+    ),
   };
 }
 

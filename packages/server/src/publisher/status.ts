@@ -43,14 +43,34 @@ export function publisherStatus(root: string, now = new Date()): PublisherStatus
       continue;
     }
     const secondsLeft = Math.floor((Date.parse(e.expires) - now.getTime()) / 1000);
-    roles.push({ role, version: e.version, expires: e.expires, secondsLeft, keyIds: r?.keyIDs ?? [], threshold: r?.threshold ?? 1 });
-    if (secondsLeft <= 0) warnings.push(`${role} expired on ${e.expires}: mirrors refuse the repository until you publish.`);
-    else if (secondsLeft < 86_400) warnings.push(`${role} expires within a day (${e.expires}): publish soon.`);
-    const missing = (r?.keyIDs ?? []).filter((id) => !(activeKeys.get(role) ?? []).some((k) => k.keyid === id));
-    if (missing.length) warnings.push(`the ${role} key(s) ${missing.map((id) => id.slice(0, 16)).join(', ')} are not in keys/: signing will fail.`);
+    roles.push({
+      role,
+      version: e.version,
+      expires: e.expires,
+      secondsLeft,
+      keyIds: r?.keyIDs ?? [],
+      threshold: r?.threshold ?? 1,
+    });
+    if (secondsLeft <= 0)
+      warnings.push(`${role} expired on ${e.expires}: mirrors refuse the repository until you publish.`);
+    else if (secondsLeft < 86_400)
+      warnings.push(`${role} expires within a day (${e.expires}): publish soon.`);
+    const missing = (r?.keyIDs ?? []).filter(
+      (id) => !(activeKeys.get(role) ?? []).some((k) => k.keyid === id),
+    );
+    if (missing.length)
+      warnings.push(
+        `the ${role} key(s) ${missing.map((id) => id.slice(0, 16)).join(', ')} are not in keys/: signing will fail.`,
+      );
   }
   const content = loadContent(w);
-  return { roles, packages: content.packages.length, channelItems: content.channels.length, vehicles: loadVehicles(w).length, warnings };
+  return {
+    roles,
+    packages: content.packages.length,
+    channelItems: content.channels.length,
+    vehicles: loadVehicles(w).length,
+    warnings,
+  };
 }
 
 function pick(s: { version: number; expires: string }): { version: number; expires: string } {

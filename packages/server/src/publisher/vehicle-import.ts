@@ -2,7 +2,17 @@ import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { isPncError, parseVin, PncError, VehicleRecord } from '@pnc/shared';
 
-const CSV_COLUMNS = ['vin', 'brand', 'model', 'modelYear', 'headUnit', 'softVersion', 'mapVersion', 'mapRegion', 'openCampaigns'] as const;
+const CSV_COLUMNS = [
+  'vin',
+  'brand',
+  'model',
+  'modelYear',
+  'headUnit',
+  'softVersion',
+  'mapVersion',
+  'mapRegion',
+  'openCampaigns',
+] as const;
 const MAX_REPORTED = 20;
 
 /** Splits one CSV line (RFC 4180 quoting, no line breaks inside fields). */
@@ -30,7 +40,8 @@ function splitCsvLine(line: string): string[] {
 }
 
 function csvRecord(header: string[], fields: string[]): Record<string, unknown> {
-  if (fields.length !== header.length) throw new Error(`expected ${header.length} fields, found ${fields.length}`);
+  if (fields.length !== header.length)
+    throw new Error(`expected ${header.length} fields, found ${fields.length}`);
   const rec: Record<string, unknown> = {};
   header.forEach((col, i) => {
     const v = fields[i] ?? '';
@@ -78,7 +89,8 @@ export function importVehicles(file: string): VehicleRecord[] {
       if (isCsv && header === null) {
         header = splitCsvLine(line);
         const unknown = header.filter((h) => !(CSV_COLUMNS as readonly string[]).includes(h));
-        if (unknown.length) throw new Error(`unknown column(s) ${unknown.join(', ')}; expected ${CSV_COLUMNS.join(',')}`);
+        if (unknown.length)
+          throw new Error(`unknown column(s) ${unknown.join(', ')}; expected ${CSV_COLUMNS.join(',')}`);
         if (!header.includes('vin')) throw new Error('the header has no "vin" column');
         return;
       }
@@ -96,7 +108,9 @@ export function importVehicles(file: string): VehicleRecord[] {
   if (errors.length) {
     const shown = errors.slice(0, MAX_REPORTED).join('\n  ');
     const more = errors.length > MAX_REPORTED ? `\n  … and ${errors.length - MAX_REPORTED} more` : '';
-    throw new PncError('VALIDATION_FAILED', `The vehicle registry was not imported:\n  ${shown}${more}`, { errors });
+    throw new PncError('VALIDATION_FAILED', `The vehicle registry was not imported:\n  ${shown}${more}`, {
+      errors,
+    });
   }
   if (out.length === 0) throw new PncError('VALIDATION_FAILED', `${name} holds no vehicle.`);
   return out;

@@ -63,7 +63,8 @@ export function listStoredBlobs(dataDir: string): string[] {
   }
   for (const prefix of prefixes) {
     if (!/^[0-9a-f]{2}$/.test(prefix)) continue;
-    for (const name of readdirSync(join(root, prefix))) if (isSha256(name) && name.startsWith(prefix)) out.push(name);
+    for (const name of readdirSync(join(root, prefix)))
+      if (isSha256(name) && name.startsWith(prefix)) out.push(name);
   }
   return out;
 }

@@ -29,7 +29,9 @@ export interface DownloadOptions {
 /** Errors worth another attempt: transport trouble, server errors, short or corrupt bodies. */
 function retryable(e: unknown): boolean {
   if (!isPncError(e)) return true;
-  return ['DOWNLOAD_FAILED', 'TIMEOUT', 'SERVER_UNREACHABLE', 'HASH_MISMATCH', 'LENGTH_MISMATCH'].includes((e as PncError).code);
+  return ['DOWNLOAD_FAILED', 'TIMEOUT', 'SERVER_UNREACHABLE', 'HASH_MISMATCH', 'LENGTH_MISMATCH'].includes(
+    (e as PncError).code,
+  );
 }
 
 function contentRange(h: string | string[] | undefined): { start: number; total: number } | null {
@@ -48,7 +50,11 @@ export async function downloadBlob(blob: BlobRef, opts: DownloadOptions): Promis
   const maxStalled = opts.maxStalledAttempts ?? 5;
   let stalled = 0;
   let hashFailures = 0;
-  const st: Progress = { have: (await stat(partial).catch(() => null))?.size ?? 0, hash: createHash('sha256'), received: 0 };
+  const st: Progress = {
+    have: (await stat(partial).catch(() => null))?.size ?? 0,
+    hash: createHash('sha256'),
+    received: 0,
+  };
   if (st.have > blob.size) await restart(st, partial);
   if (st.have > 0) {
     st.have = await feedFile(st.hash, partial, st.have);
@@ -60,13 +66,20 @@ export async function downloadBlob(blob: BlobRef, opts: DownloadOptions): Promis
       if (st.have < blob.size) {
         await fetchInto(blob, partial, st, opts);
         if (st.have < blob.size) {
-          throw new PncError('DOWNLOAD_FAILED', `The origin closed ${blob.sha256.slice(0, 12)}… after ${st.have} of ${blob.size} bytes.`);
+          throw new PncError(
+            'DOWNLOAD_FAILED',
+            `The origin closed ${blob.sha256.slice(0, 12)}… after ${st.have} of ${blob.size} bytes.`,
+          );
         }
       }
       const digest = st.hash.digest('hex');
       if (digest !== blob.sha256) {
         await restart(st, partial);
-        throw new PncError('HASH_MISMATCH', `Blob ${blob.sha256} arrived with sha256 ${digest}: the bytes are corrupt.`, { sha256: blob.sha256 });
+        throw new PncError(
+          'HASH_MISMATCH',
+          `Blob ${blob.sha256} arrived with sha256 ${digest}: the bytes are corrupt.`,
+          { sha256: blob.sha256 },
+        );
       }
       const fh = await open(partial, 'r');
       try {
@@ -82,7 +95,11 @@ export async function downloadBlob(blob: BlobRef, opts: DownloadOptions): Promis
       if (err.code === 'HASH_MISMATCH' && ++hashFailures >= 2) throw err;
       stalled = st.received > before ? 0 : stalled + 1;
       if (stalled >= maxStalled) throw err;
-      await sleep((opts.retryDelayMs ?? 1000) * Math.min(2 ** stalled, 30), undefined, opts.signal ? { signal: opts.signal } : {}).catch(() => {
+      await sleep(
+        (opts.retryDelayMs ?? 1000) * Math.min(2 ** stalled, 30),
+        undefined,
+        opts.signal ? { signal: opts.signal } : {},
+      ).catch(() => {
         throw err;
       });
     }
@@ -110,23 +127,34 @@ async function fetchInto(blob: BlobRef, partial: string, st: Progress, opts: Dow
       // The origin's file differs from the one we started: start over rather than splice.
       await res.body.dump();
       await restart(st, partial);
-      throw new PncError('LENGTH_MISMATCH', `The origin's size for ${blob.sha256.slice(0, 12)}… changed; restarting it.`);
+      throw new PncError(
+        'LENGTH_MISMATCH',
+        `The origin's size for ${blob.sha256.slice(0, 12)}… changed; restarting it.`,
+      );
     }
   } else if (res.statusCode === 200) {
     const len = Number(res.headers['content-length'] ?? blob.size);
     if (len !== blob.size) {
       await res.body.dump();
-      throw new PncError('LENGTH_MISMATCH', `The origin serves ${len} bytes for ${blob.sha256.slice(0, 12)}…, the catalog signed ${blob.size}.`);
+      throw new PncError(
+        'LENGTH_MISMATCH',
+        `The origin serves ${len} bytes for ${blob.sha256.slice(0, 12)}…, the catalog signed ${blob.size}.`,
+      );
     }
     if (st.have > 0) await restart(st, partial);
   } else if (res.statusCode === 416) {
     await res.body.dump();
     await restart(st, partial);
-    throw new PncError('LENGTH_MISMATCH', `The origin refused the resume of ${blob.sha256.slice(0, 12)}…; restarting it.`);
+    throw new PncError(
+      'LENGTH_MISMATCH',
+      `The origin refused the resume of ${blob.sha256.slice(0, 12)}…; restarting it.`,
+    );
   } else {
     await res.body.dump();
     const code = res.statusCode === 404 || res.statusCode === 403 ? 'NOT_FOUND' : 'DOWNLOAD_FAILED';
-    throw new PncError(code, `The origin answered HTTP ${res.statusCode} for blob ${blob.sha256}.`, { status: res.statusCode });
+    throw new PncError(code, `The origin answered HTTP ${res.statusCode} for blob ${blob.sha256}.`, {
+      status: res.statusCode,
+    });
   }
   const fh = await open(partial, st.have === 0 ? 'w' : 'a');
   // Socket chunks are ~64 KiB: gather them into ~1 MiB writes (16× fewer syscalls and thread-pool
@@ -142,9 +170,10 @@ async function fetchInto(blob: BlobRef, partial: string, st: Progress, opts: Dow
     // One write() may store fewer bytes than asked (a disk filling up does exactly that) without
     // an error: hashing bytes that never reached the file would commit a truncated blob as
     // verified (found by issue #8's disk-full case). Write until all of it is there.
-    for (let off = 0; off < n; ) {
+    for (let off = 0; off < n;) {
       const { bytesWritten } = await fh.write(buf, off, n - off);
-      if (bytesWritten <= 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      if (bytesWritten <= 0)
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
       off += bytesWritten;
     }
     st.hash.update(buf);

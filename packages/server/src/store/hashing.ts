@@ -13,7 +13,10 @@ export interface FileDigest {
 export async function feedFile(hash: Hash, path: string, end?: number): Promise<number> {
   if (end === 0) return 0;
   let size = 0;
-  const stream = createReadStream(path, { highWaterMark: IO_CHUNK, ...(end !== undefined ? { end: end - 1 } : {}) });
+  const stream = createReadStream(path, {
+    highWaterMark: IO_CHUNK,
+    ...(end !== undefined ? { end: end - 1 } : {}),
+  });
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     hash.update(chunk);
     size += chunk.length;

@@ -23,7 +23,12 @@ describe('accounts and the first access', () => {
     const users = await f.app.inject({ url: '/api/v1/users', headers: h });
     expect(users.statusCode).toBe(403);
     expect(users.json().code).toBe('PASSWORD_CHANGE_REQUIRED');
-    const weak = await f.app.inject({ method: 'POST', url: '/api/v1/auth/password', headers: h, payload: { currentPassword: f.adminPassword, newPassword: 'short' } });
+    const weak = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/password',
+      headers: h,
+      payload: { currentPassword: f.adminPassword, newPassword: 'short' },
+    });
     expect(weak.statusCode).toBe(400);
     const ok = await f.app.inject({
       method: 'POST',
@@ -38,33 +43,66 @@ describe('accounts and the first access', () => {
   });
 
   it('creates technicians with a one-time password; disabling signs them out', async () => {
-    const created = await f.app.inject({ method: 'POST', url: '/api/v1/users', headers: admin, payload: { username: 'marco', role: 'technician' } });
+    const created = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/users',
+      headers: admin,
+      payload: { username: 'marco', role: 'technician' },
+    });
     expect(created.statusCode).toBe(201);
     const { temporaryPassword } = created.json<{ temporaryPassword: string }>();
-    const dup = await f.app.inject({ method: 'POST', url: '/api/v1/users', headers: admin, payload: { username: 'MARCO', role: 'technician' } });
+    const dup = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/users',
+      headers: admin,
+      payload: { username: 'MARCO', role: 'technician' },
+    });
     expect(dup.statusCode).toBe(409);
 
     const tech = await f.signIn('marco', temporaryPassword);
-    await f.app.inject({ method: 'POST', url: '/api/v1/auth/password', headers: tech, payload: { currentPassword: temporaryPassword, newPassword: 'marco works on cars' } });
+    await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/password',
+      headers: tech,
+      payload: { currentPassword: temporaryPassword, newPassword: 'marco works on cars' },
+    });
     expect((await f.app.inject({ url: '/api/v1/catalog', headers: tech })).statusCode).toBe(200);
     expect((await f.app.inject({ url: '/api/v1/users', headers: tech })).json().code).toBe('FORBIDDEN');
 
-    await f.app.inject({ method: 'PATCH', url: '/api/v1/users/marco', headers: admin, payload: { disabled: true } });
+    await f.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/users/marco',
+      headers: admin,
+      payload: { disabled: true },
+    });
     const after = await f.app.inject({ url: '/api/v1/catalog', headers: tech });
     expect(after.statusCode).toBe(401);
-    const again = await f.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'marco', password: 'marco works on cars' } });
+    const again = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { username: 'marco', password: 'marco works on cars' },
+    });
     expect(again.json().code).toBe('ACCOUNT_DISABLED');
   });
 
   it('refuses to disable the last administrator', async () => {
-    const res = await f.app.inject({ method: 'PATCH', url: '/api/v1/users/admin', headers: admin, payload: { disabled: true } });
+    const res = await f.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/users/admin',
+      headers: admin,
+      payload: { disabled: true },
+    });
     expect(res.statusCode).toBe(409);
   });
 
   it('throttles repeated failed sign-ins per account', async () => {
     const codes: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const r = await f.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'admin', password: 'wrong' } });
+      const r = await f.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { username: 'admin', password: 'wrong' },
+      });
       codes.push(r.json().code);
     }
     expect(codes.slice(0, 3)).toEqual(['INVALID_CREDENTIALS', 'INVALID_CREDENTIALS', 'INVALID_CREDENTIALS']);

@@ -14,18 +14,40 @@ describe('LAN API over the mirrored demo content', () => {
   beforeAll(async () => {
     f = await apiFixture();
     const a = await f.signIn('admin', f.adminPassword);
-    await f.app.inject({ method: 'POST', url: '/api/v1/auth/password', headers: a, payload: { currentPassword: f.adminPassword, newPassword: 'admin long password' } });
+    await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/password',
+      headers: a,
+      payload: { currentPassword: f.adminPassword, newPassword: 'admin long password' },
+    });
     admin = a;
-    const t = (await f.app.inject({ method: 'POST', url: '/api/v1/users', headers: admin, payload: { username: 'tech', role: 'technician' } })).json<{ temporaryPassword: string }>();
+    const t = (
+      await f.app.inject({
+        method: 'POST',
+        url: '/api/v1/users',
+        headers: admin,
+        payload: { username: 'tech', role: 'technician' },
+      })
+    ).json<{ temporaryPassword: string }>();
     tech = await f.signIn('tech', t.temporaryPassword);
-    await f.app.inject({ method: 'POST', url: '/api/v1/auth/password', headers: tech, payload: { currentPassword: t.temporaryPassword, newPassword: 'tech long password' } });
+    await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/password',
+      headers: tech,
+      payload: { currentPassword: t.temporaryPassword, newPassword: 'tech long password' },
+    });
   }, 60_000);
   afterAll(() => f.close());
 
   const someBlob = () => loadCurrentCatalog(f.box.dataDir, f.box.db)!.catalog.packages[0]!.files[0]!;
 
   it('answers every route per the auth matrix', async () => {
-    const sample: Record<string, string> = { vin: NEEDS_SOFT, hash: someBlob().sha256, file: 'timestamp.json', username: 'nobody-here' };
+    const sample: Record<string, string> = {
+      vin: NEEDS_SOFT,
+      hash: someBlob().sha256,
+      file: 'timestamp.json',
+      username: 'nobody-here',
+    };
     const rank: Record<AuthLevel, number> = { none: 0, technician: 1, admin: 2 };
     for (const [name, route] of Object.entries(apiRoutes)) {
       if (name === 'logout' || name === 'tufTarget') continue; // logout revokes; targets need a hashed name
@@ -34,7 +56,12 @@ describe('LAN API over the mirrored demo content', () => {
         ['technician', tech, 1],
         ['admin', admin, 2],
       ] as const) {
-        const res = await f.app.inject({ method: route.method, url: routePath(route.path, sample), headers, payload: route.method === 'GET' ? undefined : {} });
+        const res = await f.app.inject({
+          method: route.method,
+          url: routePath(route.path, sample),
+          headers,
+          payload: route.method === 'GET' ? undefined : {},
+        });
         const allowed = level >= rank[route.auth];
         if (allowed) expect([401, 403], `${name} as ${who}: ${res.body}`).not.toContain(res.statusCode);
         else expect(res.statusCode, `${name} as ${who}`).toBe(level === 0 ? 401 : 403);
@@ -44,10 +71,17 @@ describe('LAN API over the mirrored demo content', () => {
   });
 
   it('gives eligibility campaigns first, and a model-level answer for an unknown VIN', async () => {
-    const r = (await f.app.inject({ url: `/api/v1/vehicles/${OPEN_CAMPAIGN}/eligibility`, headers: tech })).json<EligibilityResult>();
+    const r = (
+      await f.app.inject({ url: `/api/v1/vehicles/${OPEN_CAMPAIGN}/eligibility`, headers: tech })
+    ).json<EligibilityResult>();
     expect(r.vehicle.source).toBe('registry');
-    expect(r.eligible[0]).toMatchObject({ reason: 'CAMPAIGN_OPEN', campaign: { code: 'OTS-23-EL54', mandatory: true } });
-    const unknown = (await f.app.inject({ url: '/api/v1/vehicles/VF1ZZZ00012345678/eligibility', headers: tech })).json<EligibilityResult>();
+    expect(r.eligible[0]).toMatchObject({
+      reason: 'CAMPAIGN_OPEN',
+      campaign: { code: 'OTS-23-EL54', mandatory: true },
+    });
+    const unknown = (
+      await f.app.inject({ url: '/api/v1/vehicles/VF1ZZZ00012345678/eligibility', headers: tech })
+    ).json<EligibilityResult>();
     expect(unknown.vehicle).toMatchObject({ source: 'decoded', brand: 'RENAULT' });
     expect(unknown.eligible.every((u) => u.certainty === 'model')).toBe(true);
   });
@@ -80,7 +114,10 @@ describe('LAN API over the mirrored demo content', () => {
     const suffix = await f.app.inject({ url, headers: { ...tech, range: 'bytes=-5' } });
     expect(suffix.rawPayload.equals(full.rawPayload.subarray(file.size - 5))).toBe(true);
 
-    const stale = await f.app.inject({ url, headers: { ...tech, range: 'bytes=10-99', 'if-range': '"other"' } });
+    const stale = await f.app.inject({
+      url,
+      headers: { ...tech, range: 'bytes=10-99', 'if-range': '"other"' },
+    });
     expect(stale.statusCode).toBe(200);
 
     const head = await f.app.inject({ method: 'HEAD', url, headers: tech });
@@ -98,22 +135,47 @@ describe('LAN API over the mirrored demo content', () => {
   });
 
   it('records a confirmation once, answers retries the same, refuses a changed outcome, updates the vehicle', async () => {
-    const eligible = (await f.app.inject({ url: `/api/v1/vehicles/${NEEDS_SOFT}/eligibility`, headers: tech })).json<EligibilityResult>();
+    const eligible = (
+      await f.app.inject({ url: `/api/v1/vehicles/${NEEDS_SOFT}/eligibility`, headers: tech })
+    ).json<EligibilityResult>();
     const soft = eligible.eligible.find((u) => u.kind === 'SOFT')!;
-    const c = { id: randomUUID(), vin: NEEDS_SOFT, packageIds: [soft.packageId], outcome: 'SUCCESS', installedAt: new Date().toISOString() };
-    const first = await f.app.inject({ method: 'POST', url: '/api/v1/installations', headers: tech, payload: c });
+    const c = {
+      id: randomUUID(),
+      vin: NEEDS_SOFT,
+      packageIds: [soft.packageId],
+      outcome: 'SUCCESS',
+      installedAt: new Date().toISOString(),
+    };
+    const first = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/installations',
+      headers: tech,
+      payload: c,
+    });
     expect(first.statusCode).toBe(201);
-    const again = await f.app.inject({ method: 'POST', url: '/api/v1/installations', headers: tech, payload: c });
+    const again = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/installations',
+      headers: tech,
+      payload: c,
+    });
     expect(again.statusCode).toBe(200);
     expect(again.json()).toEqual({ ...first.json(), duplicate: true });
-    const changed = await f.app.inject({ method: 'POST', url: '/api/v1/installations', headers: tech, payload: { ...c, outcome: 'FAILURE', failureReason: 'INSTALL_ERROR' } });
+    const changed = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/installations',
+      headers: tech,
+      payload: { ...c, outcome: 'FAILURE', failureReason: 'INSTALL_ERROR' },
+    });
     expect(changed.statusCode).toBe(409);
 
     const listed = await f.app.inject({ url: `/api/v1/installations?vin=${NEEDS_SOFT}`, headers: tech });
     expect(listed.json()).toHaveLength(1);
     expect(listed.json()[0]).toMatchObject({ id: c.id, technician: 'tech', uploaded: false });
 
-    const after = (await f.app.inject({ url: `/api/v1/vehicles/${NEEDS_SOFT}/eligibility`, headers: tech })).json<EligibilityResult>();
+    const after = (
+      await f.app.inject({ url: `/api/v1/vehicles/${NEEDS_SOFT}/eligibility`, headers: tech })
+    ).json<EligibilityResult>();
     expect(after.vehicle.softVersion).toBe(soft.version);
     expect(after.eligible.find((u) => u.kind === 'SOFT')).toBeUndefined();
   });
@@ -122,11 +184,24 @@ describe('LAN API over the mirrored demo content', () => {
     const cases = [
       { payload: 'not json', headers: { 'content-type': 'application/json' } },
       { payload: { id: 'x' } },
-      { payload: { id: randomUUID(), vin: NEEDS_SOFT, packageIds: ['A'], outcome: 'FAILURE', installedAt: new Date().toISOString() } },
+      {
+        payload: {
+          id: randomUUID(),
+          vin: NEEDS_SOFT,
+          packageIds: ['A'],
+          outcome: 'FAILURE',
+          installedAt: new Date().toISOString(),
+        },
+      },
       { payload: 'x'.repeat(300 * 1024), headers: { 'content-type': 'application/json' } },
     ];
     for (const c of cases) {
-      const res = await f.app.inject({ method: 'POST', url: '/api/v1/installations', headers: { ...tech, ...c.headers }, payload: c.payload });
+      const res = await f.app.inject({
+        method: 'POST',
+        url: '/api/v1/installations',
+        headers: { ...tech, ...c.headers },
+        payload: c.payload,
+      });
       expect(res.statusCode).toBeGreaterThanOrEqual(400);
       expect(res.statusCode).toBeLessThan(500);
       expect(res.json().code).toMatch(/^[A-Z_]+$/);
@@ -151,7 +226,9 @@ describe('content channels and the desktop update feed', () => {
     expect(feed.statusCode).toBe(200);
     const name = win!.file.path.split('/').pop()!;
     expect(feed.body).toContain(`url: "${name}"`);
-    const installer = await f.app.inject({ url: `/api/v1/channels/desktop-installer/${encodeURIComponent(name)}` });
+    const installer = await f.app.inject({
+      url: `/api/v1/channels/desktop-installer/${encodeURIComponent(name)}`,
+    });
     expect(installer.rawPayload.length).toBe(win!.file.size);
     const sha512 = createHash('sha512').update(installer.rawPayload).digest('base64');
     expect(feed.body).toContain(`sha512: ${sha512}`);

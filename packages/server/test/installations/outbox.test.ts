@@ -43,7 +43,18 @@ function confirm(db: Db, n: number): string[] {
   for (let i = 0; i < n; i++) {
     const id = randomUUID();
     ids.push(id);
-    recordConfirmation(db, { id, vin: 'VF1RFB00X68234567', packageIds: ['P'], outcome: 'SUCCESS', installedAt: new Date().toISOString() }, 'tech', null);
+    recordConfirmation(
+      db,
+      {
+        id,
+        vin: 'VF1RFB00X68234567',
+        packageIds: ['P'],
+        outcome: 'SUCCESS',
+        installedAt: new Date().toISOString(),
+      },
+      'tech',
+      null,
+    );
   }
   return ids;
 }
@@ -62,7 +73,14 @@ describe('outbox to the carmaker', () => {
     const endpoint = await carmakerEndpoint();
     cleanups.push(endpoint.close);
     let clock = Date.now();
-    const outbox = createOutboxUploader({ db, url: endpoint.url, dealerCode: 'T-1', log: quietLog, batchSize: 16, now: () => new Date(clock) });
+    const outbox = createOutboxUploader({
+      db,
+      url: endpoint.url,
+      dealerCode: 'T-1',
+      log: quietLog,
+      batchSize: 16,
+      now: () => new Date(clock),
+    });
     cleanups.push(() => outbox.stop());
     const ids = confirm(db, 40);
     clock = Date.now() + 1000;

@@ -2,13 +2,22 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { evaluateEligibility, isPncError, parseVin, PncError, type ErrorCode, type KeyTarget } from '@pnc/shared';
+import {
+  evaluateEligibility,
+  isPncError,
+  parseVin,
+  PncError,
+  type ErrorCode,
+  type KeyTarget,
+} from '@pnc/shared';
 import { trustedRootFile, workstationHome } from '../config/paths.js';
 import { createDriveAccess, ejectDrive, listDrives } from '../drives/index.js';
 import { readKey } from '../keys/read-key.js';
 import { createBlobCache } from '../download/blob-cache.js';
 import { downloadBlob } from '../download/blob-download.js';
 import { writeKeys } from '../keys/write-key.js';
+import { writeMountedKey } from '../keys/write-mounted-key.js';
+import { etaSeconds, RateMeter } from '../progress/rate-meter.js';
 import { ServerClient } from '../server/server-client.js';
 import { fetchVerifiedCatalog, trustedVehicle } from '../trust/verified-catalog.js';
 import { formatBytes, parseSize } from '../util/size.js';
@@ -23,7 +32,7 @@ Usage:
   pnc-key check <VIN> --server URL [--json]
   pnc-key drives [--json]                      keys the app may write, and why others are refused
   pnc-key write --server URL --vin VIN --package ID [--package ID…]
-                (--device DEV | --image FILE --size SIZE)… [--yes] [--label NAME]
+                (--device DEV | --image FILE --size SIZE)… | --mount DIR) [--yes] [--label NAME]
                 [--cache [--cache-size 20GiB]] [--json]
   pnc-key verify (--device DEV | --image FILE) [--json]   what a key holds, and whether it is intact
   pnc-key eject DEV                                 unmount and power off a key safely
@@ -34,6 +43,7 @@ Options:
   --device DEV        a whole removable drive (erased; needs --yes); system drives are always refused
   --image FILE        a FAT32 disk image of --size bytes (e.g. 8GiB), for IT and tests
                       (repeat --device/--image to write several keys from one download)
+  --mount DIR         a FAT32 key already mounted at DIR: files are copied, correct ones kept
   --cache             keep verified files on this computer so the next key needs no download
   --json              machine-readable output (NDJSON progress on stderr, result on stdout)
 
@@ -172,6 +182,7 @@ async function write(args: string[]): Promise<number> {
       package: { type: 'string', multiple: true },
       image: { type: 'string', multiple: true },
       device: { type: 'string', multiple: true },
+      mount: { type: 'string' },
       size: { type: 'string' },
       label: { type: 'string' },
       yes: { type: 'boolean' },
@@ -181,11 +192,17 @@ async function write(args: string[]): Promise<number> {
   });
   if (!values.vin) throw usage('--vin is required');
   if (!values.package?.length) throw usage('at least one --package is required');
+  if (values.mount) {
+    if (values.device || values.image) throw usage('--mount cannot be combined with --device or --image');
+    return writeMounted(values.mount, parseVin(values.vin), values.package, values);
+  }
   const devices = values.device ?? [];
   const images = values.image ?? [];
-  if (devices.length + images.length === 0) throw usage('give --device DEV or --image FILE (several keys: repeat them)');
+  if (devices.length + images.length === 0)
+    throw usage('give --device DEV or --image FILE (several keys: repeat them)');
   if (images.length && !values.size) throw usage('--image needs --size (e.g. 8GiB)');
-  if (devices.length && !values.yes) throw usage(`writing erases everything on ${devices.join(', ')}: add --yes to confirm`);
+  if (devices.length && !values.yes)
+    throw usage(`writing erases everything on ${devices.join(', ')}: add --yes to confirm`);
   const vin = parseVin(values.vin);
   const targets: KeyTarget[] = [
     ...devices.map((device) => ({ kind: 'device', device }) as const),
@@ -203,7 +220,8 @@ async function write(args: string[]): Promise<number> {
     ? createBlobCache({
         dir: join(workstationHome(), 'cache'),
         maxBytes: parseSize(values['cache-size'] ?? '20GiB'),
-        upstream: (f, signal) => downloadBlob(client, { size: f.size, sha256: f.sha256, ...(signal ? { signal } : {}) }),
+        upstream: (f, signal) =>
+          downloadBlob(client, { size: f.size, sha256: f.sha256, ...(signal ? { signal } : {}) }),
       })
     : undefined;
   const outcomes = await writeKeys({
@@ -220,18 +238,77 @@ async function write(args: string[]): Promise<number> {
     ...(values.label ? { label: values.label } : {}),
   });
   if (values.json) {
-    console.log(JSON.stringify({ ok: outcomes.every((o) => o.ok), keys: outcomes.map((o) => (o.ok ? { ok: true, target: o.label, ...o.result } : { ok: false, target: o.label, error: o.error.toJSON() })) }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          ok: outcomes.every((o) => o.ok),
+          keys: outcomes.map((o) =>
+            o.ok
+              ? { ok: true, target: o.label, ...o.result }
+              : { ok: false, target: o.label, error: o.error.toJSON() },
+          ),
+        },
+        null,
+        2,
+      ),
+    );
   } else {
     for (const o of outcomes) {
       if (o.ok) {
         const r = o.result;
-        console.log(`Key ${r.keyId} written to ${o.label}: ${r.files} files, ${formatBytes(r.bytes)} in ${r.seconds.toFixed(1)} s, verified.`);
+        console.log(
+          `Key ${r.keyId} written to ${o.label}: ${r.files} files, ${formatBytes(r.bytes)} in ${r.seconds.toFixed(1)} s, verified.`,
+        );
       } else console.error(`Key on ${o.label} NOT written: ${o.error.code}: ${o.error.message}`);
     }
   }
   // Per-key failures are printed above with the other keys' results.
   const failed = outcomes.find((o) => !o.ok);
   return failed && !failed.ok ? (EXIT[failed.error.code] ?? 1) : 0;
+}
+
+/** Mounted mode: an already formatted key the OS mounted; nothing is erased, correct files are kept. */
+async function writeMounted(
+  mountPath: string,
+  vin: string,
+  packageIds: string[],
+  values: { server?: string; 'trusted-root'?: string; json?: boolean },
+) {
+  const { client, info, verified } = await connect(values);
+  const vehicle = await client.vehicle(vin);
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  const print = createProgressPrinter(values.json ? 'json' : process.stderr.isTTY ? 'tty' : 'log');
+  const meter = new RateMeter();
+  const r = await writeMountedKey({
+    client,
+    serverName: info.name,
+    verified,
+    vehicle,
+    packageIds,
+    mountPath,
+    app: APP,
+    signal: controller.signal,
+    onProgress: (p) => {
+      const rate = p.phase === 'writing' ? meter.update(p.bytesDone) : 0;
+      const phase = p.phase === 'checking' ? 'preparing' : p.phase;
+      print({
+        phase,
+        bytesDone: p.bytesDone,
+        bytesTotal: p.bytesTotal,
+        bytesPerSecond: rate,
+        etaSeconds: etaSeconds(p.bytesDone, p.bytesTotal, rate),
+        file: p.file,
+        keys: [],
+      });
+    },
+  });
+  if (values.json) console.log(JSON.stringify({ ok: true, target: mountPath, ...r }, null, 2));
+  else
+    console.log(
+      `Key ${r.keyId} on ${mountPath}: ${r.written.length} files written, ${r.skipped.length} already there and correct; verified.`,
+    );
+  return 0;
 }
 
 async function drives(args: string[]): Promise<number> {
@@ -259,13 +336,22 @@ async function verify(args: string[]): Promise<number> {
   if (!path) throw usage('give --device DEV or --image FILE');
   const report = await readKey(path);
   if (values.json) console.log(JSON.stringify(report, null, 2));
-  else if (report.state === 'not-a-plugnconnect-key') console.log(`${path} is not a Plug'nConnect key (it has no key manifest).`);
+  else if (report.state === 'not-a-plugnconnect-key')
+    console.log(`${path} is not a Plug'nConnect key (it has no key manifest).`);
   else {
     const m = report.manifest!;
-    console.log(`Key ${m.keyId} for ${m.vin}: ${m.packages.map((p) => `${p.id} (${p.kind} ${p.version})`).join(', ')}`);
-    console.log(`Written ${m.createdAt} by ${m.app.name} ${m.app.version} from ${m.server.name}; state ${m.state}.`);
+    console.log(
+      `Key ${m.keyId} for ${m.vin}: ${m.packages.map((p) => `${p.id} (${p.kind} ${p.version})`).join(', ')}`,
+    );
+    console.log(
+      `Written ${m.createdAt} by ${m.app.name} ${m.app.version} from ${m.server.name}; state ${m.state}.`,
+    );
     for (const p of report.problems) console.log(`  ✘ ${p.path}: ${p.problem}`);
-    console.log(report.intact ? "Intact: every file matches the carmaker's signature." : 'NOT intact: do not install this key; write it again.');
+    console.log(
+      report.intact
+        ? "Intact: every file matches the carmaker's signature."
+        : 'NOT intact: do not install this key; write it again.',
+    );
   }
   return report.intact ? 0 : 7;
 }

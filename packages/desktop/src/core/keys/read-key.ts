@@ -15,7 +15,10 @@ export interface KeyReport {
  * Reads a key written earlier (by us, or copied by hand) and tells what is on it and whether it
  * is intact: its manifest, and every listed file re-hashed through our FAT32 reader.
  */
-export async function readKey(target: BlockTarget | string, onBytes?: (n: number) => void): Promise<KeyReport> {
+export async function readKey(
+  target: BlockTarget | string,
+  onBytes?: (n: number) => void,
+): Promise<KeyReport> {
   const reader = await Fat32Reader.open(target);
   try {
     let manifest: KeyManifest;
@@ -24,7 +27,8 @@ export async function readKey(target: BlockTarget | string, onBytes?: (n: number
       for await (const c of reader.readFile(KEY_MANIFEST_PATH)) chunks.push(c);
       manifest = parseManifest(Buffer.concat(chunks));
     } catch (e) {
-      if (e instanceof PncError && e.code === 'NOT_FOUND') return { manifest: null, intact: false, problems: [], state: 'not-a-plugnconnect-key' };
+      if (e instanceof PncError && e.code === 'NOT_FOUND')
+        return { manifest: null, intact: false, problems: [], state: 'not-a-plugnconnect-key' };
       throw new PncError('VERIFY_FAILED', `The key's manifest cannot be read: ${(e as Error).message}`);
     }
     const problems: KeyReport['problems'] = [];
@@ -50,7 +54,12 @@ export async function readKey(target: BlockTarget | string, onBytes?: (n: number
       else if (h.digest('hex') !== f.sha256) problems.push({ path: f.path, problem: 'hash' });
     }
     const complete = manifest.state === 'complete';
-    return { manifest, intact: complete && problems.length === 0, problems, state: complete ? 'complete' : 'incomplete' };
+    return {
+      manifest,
+      intact: complete && problems.length === 0,
+      problems,
+      state: complete ? 'complete' : 'incomplete',
+    };
   } finally {
     await reader.close();
   }

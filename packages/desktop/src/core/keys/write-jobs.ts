@@ -48,7 +48,13 @@ export function createWriteJobs(ledger: KeyLedger, emit: (job: JobState) => void
   }
 
   const keysFrom = (p: WriteProgress): JobState['keys'] =>
-    p.keys.map((k) => ({ label: k.label, phase: k.phase, bytesDone: k.bytesDone, error: k.error ?? null, keyId: null }));
+    p.keys.map((k) => ({
+      label: k.label,
+      phase: k.phase,
+      bytesDone: k.bytesDone,
+      error: k.error ?? null,
+      keyId: null,
+    }));
 
   async function run(id: string, ctx: JobContext): Promise<void> {
     const j = jobs.get(id)!;
@@ -103,7 +109,11 @@ export function createWriteJobs(ledger: KeyLedger, emit: (job: JobState) => void
               label: o.label,
               phase: 'failed',
               bytesDone: 0,
-              error: { code: o.error.code, message: o.error.message, ...(o.error.details ? { details: o.error.details } : {}) },
+              error: {
+                code: o.error.code,
+                message: o.error.message,
+                ...(o.error.details ? { details: o.error.details } : {}),
+              },
               keyId: null,
             },
       );
@@ -116,7 +126,10 @@ export function createWriteJobs(ledger: KeyLedger, emit: (job: JobState) => void
           phase: anyOk ? 'done' : cancelled ? 'cancelled' : 'failed',
           keys: keys2,
           etaSeconds: anyOk ? 0 : null,
-          error: anyOk || !firstError || firstError.ok ? null : { code: firstError.error.code, message: firstError.error.message },
+          error:
+            anyOk || !firstError || firstError.ok
+              ? null
+              : { code: firstError.error.code, message: firstError.error.message },
         },
         true,
       );
@@ -141,11 +154,13 @@ export function createWriteJobs(ledger: KeyLedger, emit: (job: JobState) => void
   return {
     start(req: { vin: string; packageIds: string[]; targets: KeyTarget[] }, ctx: JobContext): JobState {
       const wanted = new Set(req.targets.map(targetKey));
-      if (wanted.size !== req.targets.length) throw new PncError('VALIDATION_FAILED', 'The same key is listed twice.');
+      if (wanted.size !== req.targets.length)
+        throw new PncError('VALIDATION_FAILED', 'The same key is listed twice.');
       const busy = [...jobs.values()].find(
         (j) => !FINISHED.has(j.state.phase) && j.state.targets.some((t) => wanted.has(targetKey(t))),
       );
-      if (busy) throw new PncError('CONFLICT', 'This key is already being written.', { jobId: busy.state.jobId });
+      if (busy)
+        throw new PncError('CONFLICT', 'This key is already being written.', { jobId: busy.state.jobId });
       const jobId = randomUUID();
       const state: JobState = {
         jobId,

@@ -82,7 +82,8 @@ export interface WriteKeyResult {
   readBackFromDevice: boolean;
 }
 
-export type KeyOutcome = { label: string; ok: true; result: WriteKeyResult } | { label: string; ok: false; error: PncError };
+export type KeyOutcome =
+  { label: string; ok: true; result: WriteKeyResult } | { label: string; ok: false; error: PncError };
 
 /** The packages asked for, refused unless the verified catalog makes them eligible for this vehicle. */
 export function selectPackages(
@@ -168,7 +169,9 @@ export async function writeKeys(req: WriteKeysRequest): Promise<KeyOutcome[]> {
   const byPath = new Map(files.map((f) => [f.path, f]));
   const bytesTotal = files.reduce((n, f) => n + f.size, 0);
   const blobs: BlobSource =
-    req.blobs ?? ((f, signal) => downloadBlob(req.client, { size: f.size, sha256: f.sha256, ...(signal ? { signal } : {}) }));
+    req.blobs ??
+    ((f, signal) =>
+      downloadBlob(req.client, { size: f.size, sha256: f.sha256, ...(signal ? { signal } : {}) }));
   const meter = new RateMeter();
   let phase: WritePhase = 'preparing';
   let lastFile: string | undefined;
@@ -187,7 +190,12 @@ export async function writeKeys(req: WriteKeysRequest): Promise<KeyOutcome[]> {
       createdAt: now().toISOString(),
       completedAt: null,
     };
-    return { out, manifest, writing: renderManifest(manifest), progress: { label: out.label, phase: 'preparing', bytesDone: 0 } };
+    return {
+      out,
+      manifest,
+      writing: renderManifest(manifest),
+      progress: { label: out.label, phase: 'preparing', bytesDone: 0 },
+    };
   });
   const live = () => runs.filter((r) => !r.error);
   const fail = (r: KeyRun, e: unknown) => {
@@ -195,7 +203,11 @@ export async function writeKeys(req: WriteKeysRequest): Promise<KeyOutcome[]> {
     r.progress = {
       ...r.progress,
       phase: 'failed',
-      error: { code: r.error.code, message: r.error.message, ...(r.error.details ? { details: r.error.details } : {}) },
+      error: {
+        code: r.error.code,
+        message: r.error.message,
+        ...(r.error.details ? { details: r.error.details } : {}),
+      },
     };
   };
   const emit = () => {
@@ -221,7 +233,10 @@ export async function writeKeys(req: WriteKeysRequest): Promise<KeyOutcome[]> {
         r.plan = planFat32Volume({
           volumeBytes: r.out.volumeBytes,
           label: req.label ?? 'PNC_KEY',
-          files: [{ path: KEY_MANIFEST_PATH, size: r.writing.length }, ...files.map((f) => ({ path: f.path, size: f.size }))],
+          files: [
+            { path: KEY_MANIFEST_PATH, size: r.writing.length },
+            ...files.map((f) => ({ path: f.path, size: f.size })),
+          ],
         });
         r.target = await r.out.openTarget();
       } catch (e) {
@@ -237,12 +252,16 @@ export async function writeKeys(req: WriteKeysRequest): Promise<KeyOutcome[]> {
       runs.map(async (r, i) => {
         if (r.error) return;
         r.progress = { ...r.progress, phase: 'writing' };
-        const source = (file: PlannedFile) => (file.path === KEY_MANIFEST_PATH ? [r.writing] : fan.stream(i, file.path));
+        const source = (file: PlannedFile) =>
+          file.path === KEY_MANIFEST_PATH ? [r.writing] : fan.stream(i, file.path);
         try {
           await writeFat32Volume(r.plan!, r.target!, source, {
             ...(req.signal ? { signal: req.signal } : {}),
             onProgress: (p) => {
-              const done = Math.min(bytesTotal, Math.max(0, p.bytesWritten - r.plan!.metadataBytes - r.writing.length));
+              const done = Math.min(
+                bytesTotal,
+                Math.max(0, p.bytesWritten - r.plan!.metadataBytes - r.writing.length),
+              );
               r.progress = { ...r.progress, bytesDone: done };
               if (p.file) lastFile = p.file;
               emit();
@@ -267,8 +286,17 @@ export async function writeKeys(req: WriteKeysRequest): Promise<KeyOutcome[]> {
             r.progress = { ...r.progress, bytesDone: done };
             emit();
           });
-          const complete: KeyManifest = { ...r.manifest, state: 'complete', completedAt: now().toISOString() };
-          await rewriteFileInPlace(r.plan!, r.target!, KEY_MANIFEST_PATH, renderManifest(complete, r.writing.length));
+          const complete: KeyManifest = {
+            ...r.manifest,
+            state: 'complete',
+            completedAt: now().toISOString(),
+          };
+          await rewriteFileInPlace(
+            r.plan!,
+            r.target!,
+            KEY_MANIFEST_PATH,
+            renderManifest(complete, r.writing.length),
+          );
           await r.target!.sync();
           r.manifest = complete;
           r.progress = { ...r.progress, phase: 'done', bytesDone: bytesTotal };
@@ -297,12 +325,16 @@ export async function writeKeys(req: WriteKeysRequest): Promise<KeyOutcome[]> {
 
 function outcomes(runs: KeyRun[], result?: (r: KeyRun) => WriteKeyResult): KeyOutcome[] {
   return runs.map((r) =>
-    r.error || !result ? { label: r.out.label, ok: false, error: r.error ?? new PncError('WRITE_FAILED', 'Not written.') } : { label: r.out.label, ok: true, result: result(r) },
+    r.error || !result
+      ? { label: r.out.label, ok: false, error: r.error ?? new PncError('WRITE_FAILED', 'Not written.') }
+      : { label: r.out.label, ok: true, result: result(r) },
   );
 }
 
 /** One key; throws its error when it could not be written. */
-export async function writeKey(req: Omit<WriteKeysRequest, 'keys'> & { key: KeyOutput }): Promise<WriteKeyResult> {
+export async function writeKey(
+  req: Omit<WriteKeysRequest, 'keys'> & { key: KeyOutput },
+): Promise<WriteKeyResult> {
   const [outcome] = await writeKeys({ ...req, keys: [req.key] });
   if (!outcome!.ok) throw outcome!.error;
   return outcome!.result;

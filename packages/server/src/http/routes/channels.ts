@@ -11,7 +11,11 @@ import { sendImmutableFile } from '../send-file.js';
 import { parseWith } from '../validate.js';
 
 /** electron-updater's generic provider asks for these, per platform. */
-const UPDATE_FEEDS: Record<string, string> = { 'latest.yml': 'win', 'latest-linux.yml': 'linux', 'latest-mac.yml': 'mac' };
+const UPDATE_FEEDS: Record<string, string> = {
+  'latest.yml': 'win',
+  'latest-linux.yml': 'linux',
+  'latest-mac.yml': 'mac',
+};
 
 const sha512Cache = new Map<string, Promise<string>>();
 function sha512Of(path: string, sha256: string): Promise<string> {
@@ -38,7 +42,9 @@ function sha512Of(path: string, sha256: string): Promise<string> {
  */
 export function channelRoutes(app: FastifyInstance, deps: AppDeps): void {
   const items = (channel: string): ChannelItem[] =>
-    (loadCurrentCatalog(deps.config.dataDir, deps.db)?.catalog.channels ?? []).filter((c) => c.channel === channel);
+    (loadCurrentCatalog(deps.config.dataDir, deps.db)?.catalog.channels ?? []).filter(
+      (c) => c.channel === channel,
+    );
 
   app.get('/api/v1/channels/:channel', { config: { auth: 'none' } }, async (req) => {
     const { channel } = parseWith(z.object({ channel: ChannelName }), req.params, 'channel');
@@ -50,7 +56,11 @@ export function channelRoutes(app: FastifyInstance, deps: AppDeps): void {
     url: '/api/v1/channels/:channel/:file',
     config: { auth: 'none' },
     handler: async (req, reply) => {
-      const { channel, file } = parseWith(z.object({ channel: ChannelName, file: z.string().max(255) }), req.params, 'channel file');
+      const { channel, file } = parseWith(
+        z.object({ channel: ChannelName, file: z.string().max(255) }),
+        req.params,
+        'channel file',
+      );
       const platform = UPDATE_FEEDS[file];
       if (platform && channel === 'desktop-installer') {
         const latest = items(channel)

@@ -31,7 +31,10 @@ export function vehicleInfo(deps: AppDeps, vin: string): VehicleInfo {
 function currentCatalog(deps: AppDeps): CatalogResponse {
   const current = loadCurrentCatalog(deps.config.dataDir, deps.db);
   if (!current) {
-    throw new PncError('NO_CONTENT_YET', 'The server has no content yet: the first synchronisation has not completed.');
+    throw new PncError(
+      'NO_CONTENT_YET',
+      'The server has no content yet: the first synchronisation has not completed.',
+    );
   }
   return current;
 }
