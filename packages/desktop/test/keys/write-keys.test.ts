@@ -124,7 +124,8 @@ describe('writing keys from the server (real server process, real images)', () =
   it('mounted mode: copies into a mounted key, keeps correct files on a second run, manifest complete', async () => {
     const mount = join(stack.dir, 'mounted-key');
     mkdirSync(mount);
-    const req = { ...base, mountPath: mount, skipFileSystemCheck: true };
+    const { client, serverName, verified, app } = base;
+    const req = { client, serverName, verified, vehicle, packageIds, app, mountPath: mount, skipFileSystemCheck: true };
     const first = await writeMountedKey(req);
     expect(first.skipped).toEqual([]);
     expect(first.written.length).toBeGreaterThan(0);
@@ -136,7 +137,7 @@ describe('writing keys from the server (real server process, real images)', () =
     };
     expect(manifest).toMatchObject({ state: 'complete', keyId: second.keyId });
     // Without the test switch, a folder that is not a FAT32 key is refused.
-    await expect(writeMountedKey({ ...base, mountPath: mount })).rejects.toMatchObject({
+    await expect(writeMountedKey({ ...req, skipFileSystemCheck: false })).rejects.toMatchObject({
       code: 'DRIVE_REFUSED',
     });
   });
