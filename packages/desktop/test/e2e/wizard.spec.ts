@@ -142,7 +142,7 @@ async function toKey(page: Page, vin: string, image: string, size: string, unit 
 async function startWriting(page: Page) {
   await page.getByRole('button', { name: 'Write the key' }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Erase and write' }).click();
-  await expect(page.getByRole('heading', { name: 'Writing the key' })).toBeVisible();
+  await expect(page.getByRole('progressbar')).toBeVisible();
 }
 
 async function progressAbove(page: Page, percent: number) {

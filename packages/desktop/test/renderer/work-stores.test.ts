@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { JobState, KeyRecord } from '@pnc/shared';
 import { choiceProblem, createDrivesStore, keyChoices, MAX_KEYS, selectedChoices } from '../../src/renderer/stores/drives-store.js';
-import { createJobsStore, isFinished, keyOutcomes } from '../../src/renderer/stores/jobs-store.js';
+import { createJobsStore, isFinished, jobProgress, keyOutcomes } from '../../src/renderer/stores/jobs-store.js';
 import { awaitingKeys, createKeysStore } from '../../src/renderer/stores/keys-store.js';
 import { createSettingsStore, estimateKeySeconds } from '../../src/renderer/stores/settings-store.js';
 import { createVehicleStore, selectedUpdates } from '../../src/renderer/stores/vehicle-store.js';
-import { jobProgress } from '../../src/renderer/components/WritingStep.js';
 import { createInMemoryApi, drives, KNOWN_VIN } from '../transport/in-memory-api.js';
 
 async function signedInApi() {
@@ -165,5 +164,28 @@ describe('settings store and the estimated key time', () => {
     expect(estimateKeySeconds(6e9, { lanBytesPerSecond: 112e6, lastKeyBytesPerSecond: null, measuredAt: at })).toBe(140);
     // 100 Mb/s LAN: the network is.
     expect(estimateKeySeconds(6e9, { lanBytesPerSecond: 11e6, lastKeyBytesPerSecond: null, measuredAt: at })).toBeCloseTo(585.45, 1);
+  });
+});
+
+describe('jobs store and an immediate answer', () => {
+  it('keeps the end of a write that was reported before startWrite answered', async () => {
+    const api = await signedInApi();
+    const quick = {
+      ...api,
+      startWrite: async (input: Parameters<typeof api.startWrite>[0]) => {
+        const job = await api.startWrite(input);
+        // The core refuses the key at once and says so before the call returns.
+        api.emit({ type: 'job', job: { ...job, phase: 'failed', error: { code: 'FAT32_VOLUME_TOO_SMALL', message: 'x' } } });
+        return job;
+      },
+    };
+    const store = createJobsStore(quick);
+    await store.getState().start({
+      vin: KNOWN_VIN,
+      packageIds: ['RL2-SOFT-11.2'],
+      targets: [{ kind: 'image', path: '/srv/keys/a.img', size: 3e8 }],
+      eraseConfirmed: true,
+    });
+    expect(store.getState().job?.phase).toBe('failed');
   });
 });

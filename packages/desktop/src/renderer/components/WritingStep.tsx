@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { JobState } from '@pnc/shared';
 import { formatDuration, formatPercent, formatSize, formatSpeed } from '../i18n/format.js';
-import { isFinished, keyOutcomes } from '../stores/jobs-store.js';
+import { isFinished, jobProgress, keyOutcomes } from '../stores/jobs-store.js';
 import { useJobs, useNav } from '../stores/stores-context.js';
 import { Dialog } from './Dialog.js';
 import { ErrorNotice } from './ErrorNotice.js';
@@ -11,27 +11,6 @@ import { StepActions } from './StepActions.js';
 import { useErrorText } from './error-text.js';
 import { useNow } from './use-now.js';
 import { VehicleBar } from './VehicleBar.js';
-
-/** Writing is most of the time; the read-back after it is quicker. */
-const WRITE_SHARE = 0.8;
-
-/** How far the whole job is, writing and read-back together: the bar never goes backwards. */
-export function jobProgress(job: JobState): number {
-  const total = job.bytesTotal || 1;
-  switch (job.phase) {
-    case 'preparing':
-      return 0;
-    case 'writing':
-      return (WRITE_SHARE * job.bytesDone) / total;
-    case 'verifying':
-    case 'finalizing':
-      return WRITE_SHARE + ((1 - WRITE_SHARE) * job.bytesDone) / total;
-    case 'done':
-      return 1;
-    default:
-      return (WRITE_SHARE * job.bytesDone) / total;
-  }
-}
 
 /** Seconds without a new byte before the screen says the server has gone quiet. */
 const QUIET_AFTER_MS = 4_000;
@@ -104,7 +83,7 @@ export function WritingStep() {
       <h1 id="writing-title" className="step__title" tabIndex={-1}>
         {title}
       </h1>
-      <p className="step__intro">{finished ? t('writing.introDone') : t('writing.intro')}</p>
+      <p className="step__intro">{!finished ? t('writing.intro') : good.length > 0 ? t('writing.introDone') : t('writing.introFailed')}</p>
 
       <div className={`progress-panel${finished ? ` progress-panel--${good.length > 0 ? 'ok' : 'bad'}` : ''}`}>
         <div className="progress-panel__top">

@@ -52,6 +52,7 @@ export function createConnectionStore(
   api: DesktopApi,
   now: () => number = Date.now,
 ): StoreApi<ConnectionStoreState> {
+  let disposed = false;
   const store = createStore<ConnectionStoreState>()((set, get) => {
     const run = async (action: ConnectionAction, call: () => Promise<ConnectionState>): Promise<boolean> => {
       if (get().pending !== null) return false;
@@ -90,7 +91,21 @@ export function createConnectionStore(
           set({ connection: await api.getConnection({}), receivedAt: now(), failure: null });
         } catch (e) {
           set({ failure: toApiError(e) });
+          return;
         }
+        // The core may still be connecting to the server it was started with: its answer could
+        // come before this page listened to events, so ask again (in the background) until there is one.
+        void (async () => {
+          for (let i = 0; i < 40 && !disposed; i++) {
+            await new Promise((r) => setTimeout(r, 1_500));
+            if (disposed || get().connection?.serverUrl !== null || get().pending !== null) return;
+            try {
+              set({ connection: await api.getConnection({}), receivedAt: now() });
+            } catch {
+              return;
+            }
+          }
+        })();
       },
       connect: (url) => run('connect', () => api.connect({ url: url.trim() })),
       signIn: (username, password) =>
@@ -98,7 +113,10 @@ export function createConnectionStore(
       changePassword: (currentPassword, newPassword) =>
         run('changePassword', () => api.changePassword({ currentPassword, newPassword })),
       signOut: () => run('signOut', () => api.signOut({})),
-      dispose: () => unsubscribe(),
+      dispose: () => {
+        disposed = true;
+        unsubscribe();
+      },
     };
   });
   // The core also changes the connection by itself (reconnecting at start, a session ending).

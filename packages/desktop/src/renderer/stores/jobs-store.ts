@@ -32,6 +32,9 @@ export function keyOutcomes(job: JobState): { good: JobState['keys']; bad: JobSt
 }
 
 export function createJobsStore(api: DesktopApi, now: () => number = Date.now): StoreApi<JobsStoreState> {
+  // The last state of each job seen in events: a write refused at once (a key too small) may
+  // report its end before startWrite has even answered.
+  const seen = new Map<string, JobState>();
   const store = createStore<JobsStoreState>()((set, get) => ({
     job: null,
     progressAt: 0,
@@ -44,7 +47,7 @@ export function createJobsStore(api: DesktopApi, now: () => number = Date.now): 
       try {
         const job = await api.startWrite(input);
         // An event may have brought a later state of this job already.
-        set((s) => ({ job: s.job?.jobId === job.jobId ? s.job : job, progressAt: now() }));
+        set({ job: seen.get(job.jobId) ?? job, progressAt: now() });
         return true;
       } catch (e) {
         set({ failure: toApiError(e) });
@@ -81,6 +84,8 @@ export function createJobsStore(api: DesktopApi, now: () => number = Date.now): 
   }));
   const unsubscribe = api.onEvent((event) => {
     if (event.type !== 'job') return;
+    seen.set(event.job.jobId, event.job);
+    if (seen.size > 20) seen.delete(seen.keys().next().value!);
     const { job } = store.getState();
     // Only the write this workstation's screen started (or re-attached to) is followed.
     if (job === null || job.jobId !== event.job.jobId) return;
@@ -90,4 +95,25 @@ export function createJobsStore(api: DesktopApi, now: () => number = Date.now): 
     });
   });
   return store;
+}
+
+/** Writing is most of the time; the read-back after it is quicker. */
+const WRITE_SHARE = 0.8;
+
+/** How far the whole job is, writing and read-back together: the bar never goes backwards. */
+export function jobProgress(job: JobState): number {
+  const total = job.bytesTotal || 1;
+  switch (job.phase) {
+    case 'preparing':
+      return 0;
+    case 'writing':
+      return (WRITE_SHARE * job.bytesDone) / total;
+    case 'verifying':
+    case 'finalizing':
+      return WRITE_SHARE + ((1 - WRITE_SHARE) * job.bytesDone) / total;
+    case 'done':
+      return 1;
+    default:
+      return (WRITE_SHARE * job.bytesDone) / total;
+  }
 }
