@@ -17,8 +17,8 @@ function turbo(args) {
 
 const steps = [
   ['lint + typecheck', ['lint', 'typecheck']],
-  ['tests', ['test', '--concurrency=1']],
-  ['end-to-end', ['e2e', '--concurrency=1']],
+  ['tests', ['test', '--concurrency=1', '--continue']],
+  ['end-to-end', ['e2e', '--concurrency=1', '--continue']],
 ];
 const failedSteps = [];
 for (const [name, args] of steps) {
