@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { ServerInfo, SessionUser } from './api.js';
-import { EligibilityResult, FailureReason, HeadUnitFamily, Locale, LocalizedText, UpdateKind } from './domain.js';
+import {
+  EligibilityResult,
+  FailureReason,
+  HeadUnitFamily,
+  Locale,
+  LocalizedText,
+  UpdateKind,
+} from './domain.js';
 
 /** A server found on the LAN, or typed by the technician. */
 export const DiscoveredServer = z.object({
@@ -28,7 +35,11 @@ export const WorkstationSettings = z.object({
   /** The UI language the technician chose; null until chosen (the system's language is used). */
   language: Locale.nullable(),
   /** The largest size the download cache may take on this computer's disk; 0 turns it off. */
-  cacheMaxBytes: z.number().int().min(0).max(2 ** 50),
+  cacheMaxBytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 50),
 });
 export type WorkstationSettings = z.infer<typeof WorkstationSettings>;
 
@@ -70,11 +81,23 @@ export type DriveInfo = z.infer<typeof DriveInfo>;
 /** Where a key is written: a whole removable device (erased), or an image file (IT, tests). */
 export const KeyTarget = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('device'), device: z.string().min(1).max(256) }),
-  z.object({ kind: z.literal('image'), path: z.string().min(1).max(1024), size: z.number().int().positive() }),
+  z.object({
+    kind: z.literal('image'),
+    path: z.string().min(1).max(1024),
+    size: z.number().int().positive(),
+  }),
 ]);
 export type KeyTarget = z.infer<typeof KeyTarget>;
 
-export const WritePhase = z.enum(['preparing', 'writing', 'verifying', 'finalizing', 'done', 'failed', 'cancelled']);
+export const WritePhase = z.enum([
+  'preparing',
+  'writing',
+  'verifying',
+  'finalizing',
+  'done',
+  'failed',
+  'cancelled',
+]);
 export type WritePhase = z.infer<typeof WritePhase>;
 
 export const KeyJobState = z.object({
@@ -82,7 +105,9 @@ export const KeyJobState = z.object({
   phase: z.union([WritePhase, z.literal('failed')]),
   bytesDone: z.number().int().min(0),
   /** Why this key failed; `details` as the core's error gives them (e.g. `missingBytes` for a key too small). */
-  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }).nullable(),
+  error: z
+    .object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() })
+    .nullable(),
   keyId: z.string().nullable(),
 });
 export type KeyJobState = z.infer<typeof KeyJobState>;
@@ -109,7 +134,9 @@ export const KeyRecord = z.object({
   keyId: z.string(),
   vin: z.string(),
   headUnit: HeadUnitFamily.nullable(),
-  packages: z.array(z.object({ id: z.string(), kind: UpdateKind, version: z.string(), title: LocalizedText })),
+  packages: z.array(
+    z.object({ id: z.string(), kind: UpdateKind, version: z.string(), title: LocalizedText }),
+  ),
   target: z.string(),
   writtenAt: z.iso.datetime(),
   status: z.enum(['awaiting-confirmation', 'installed', 'failed']),
@@ -136,11 +163,17 @@ export const desktopApiContract = {
   getConnection: { input: NoInput, output: ConnectionState },
   /** Servers found on the LAN (DNS-SD, UDP probe, the fixed DNS name) plus the last one used, each confirmed. */
   discoverServers: {
-    input: z.object({ timeoutMs: z.number().int().min(200).max(10_000).default(2_500) }).strict().default({ timeoutMs: 2_500 }),
+    input: z
+      .object({ timeoutMs: z.number().int().min(200).max(10_000).default(2_500) })
+      .strict()
+      .default({ timeoutMs: 2_500 }),
     output: z.array(DiscoveredServer),
   },
   connect: { input: z.object({ url: z.string().min(1).max(512) }), output: ConnectionState },
-  signIn: { input: z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) }), output: ConnectionState },
+  signIn: {
+    input: z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) }),
+    output: ConnectionState,
+  },
   /** Required after a first access or a reset before anything else works. */
   changePassword: {
     input: z.object({ currentPassword: z.string().min(1).max(256), newPassword: z.string().min(1).max(256) }),
@@ -169,12 +202,22 @@ export const desktopApiContract = {
   setSettings: { input: WorkstationSettings.partial().strict(), output: SettingsState },
   /** Empties the download cache (nothing in it is needed: every file can be downloaded again). */
   clearCache: { input: NoInput, output: SettingsState },
+  /** The workstation's log (connections, sign-ins, keys written, errors) for support. */
+  exportLogs: { input: NoInput, output: z.object({ fileName: z.string(), content: z.string() }) },
   /** A short timed read from the server, for the estimated key time. */
   measureLinkSpeed: { input: NoInput, output: LinkSpeed },
   confirmInstallation: {
     input: z
-      .object({ keyId: z.string().max(64), outcome: z.enum(['SUCCESS', 'FAILURE']), failureReason: FailureReason.optional(), note: z.string().max(2000).optional() })
-      .refine((c) => c.outcome === 'SUCCESS' || c.failureReason !== undefined, { message: 'a failure needs a reason', path: ['failureReason'] }),
+      .object({
+        keyId: z.string().max(64),
+        outcome: z.enum(['SUCCESS', 'FAILURE']),
+        failureReason: FailureReason.optional(),
+        note: z.string().max(2000).optional(),
+      })
+      .refine((c) => c.outcome === 'SUCCESS' || c.failureReason !== undefined, {
+        message: 'a failure needs a reason',
+        path: ['failureReason'],
+      }),
     output: KeyRecord,
   },
 } as const;
@@ -199,4 +242,8 @@ export type DesktopApi = {
 };
 
 /** Error thrown across the desktop API: the stable code survives both transports. */
-export const DesktopApiError = z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() });
+export const DesktopApiError = z.object({
+  code: z.string(),
+  message: z.string(),
+  details: z.unknown().optional(),
+});

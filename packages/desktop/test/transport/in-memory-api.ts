@@ -225,7 +225,12 @@ export function createInMemoryApi(initial: Partial<ConnectionState> = {}): InMem
   };
   const jobs = new Map<string, JobState>();
   const keys: KeyRecord[] = [];
-  let settings: SettingsState = { language: null, cacheMaxBytes: 20_000_000_000, cacheUsedBytes: 0, cacheFiles: 0 };
+  let settings: SettingsState = {
+    language: null,
+    cacheMaxBytes: 20_000_000_000,
+    cacheUsedBytes: 0,
+    cacheFiles: 0,
+  };
   return {
     async getConnection() {
       return state;
@@ -380,6 +385,9 @@ export function createInMemoryApi(initial: Partial<ConnectionState> = {}): InMem
     async clearCache() {
       settings = { ...settings, cacheUsedBytes: 0, cacheFiles: 0 };
       return settings;
+    },
+    async exportLogs() {
+      return { fileName: 'plugnconnect-test.log', content: '{"event":"connected"}\n' };
     },
     async measureLinkSpeed() {
       return {

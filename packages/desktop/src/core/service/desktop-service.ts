@@ -26,6 +26,7 @@ import { createWriteJobs } from '../keys/write-jobs.js';
 import { createDriveAccess } from '../drives/index.js';
 import { normalizeServerUrl, ServerClient } from '../server/server-client.js';
 import { fetchVerifiedCatalog, trustedVehicle, type VerifiedCatalog } from '../trust/verified-catalog.js';
+import { createLogFile } from '../util/log-file.js';
 import { createSessionStore, type SecretCodec } from './session-store.js';
 import { createSettingsStore } from './workstation-settings.js';
 
@@ -80,11 +81,21 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
   const drives = opts.drives ?? createDriveAccess();
   const ledger = createKeyLedger(opts.stateDir);
   const settings = createSettingsStore(opts.stateDir);
+  const log = createLogFile(opts.stateDir);
   // The same cache folder as `pnc-key --cache`: verified blobs by sha256.
   const cacheDir = join(opts.stateDir, 'cache');
   const cachedFiles = async () => {
-    const names = (await readdir(cacheDir).catch(() => [] as string[])).filter((n) => /^[0-9a-f]{64}$/.test(n));
-    const sizes = await Promise.all(names.map((n) => stat(join(cacheDir, n)).then((st) => st.size, () => 0)));
+    const names = (await readdir(cacheDir).catch(() => [] as string[])).filter((n) =>
+      /^[0-9a-f]{64}$/.test(n),
+    );
+    const sizes = await Promise.all(
+      names.map((n) =>
+        stat(join(cacheDir, n)).then(
+          (st) => st.size,
+          () => 0,
+        ),
+      ),
+    );
     return { names, bytes: sizes.reduce((a, b) => a + b, 0) };
   };
   const settingsState = async () => {
@@ -96,7 +107,9 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
     const upstream: BlobSource = (f, signal) =>
       downloadBlob(c, { size: f.size, sha256: f.sha256, ...(signal ? { signal } : {}) });
     const { cacheMaxBytes } = await settings.get();
-    return cacheMaxBytes > 0 ? createBlobCache({ dir: cacheDir, maxBytes: cacheMaxBytes, upstream }) : upstream;
+    return cacheMaxBytes > 0
+      ? createBlobCache({ dir: cacheDir, maxBytes: cacheMaxBytes, upstream })
+      : upstream;
   };
   const emitKeys = () => {
     ledger.list().then(
@@ -107,6 +120,14 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
   /** The last key's average speed (download, key and read-back together) feeds the next estimate. */
   const onJob = (job: JobState) => {
     emitEvent({ type: 'job', job });
+    if (job.phase === 'done' || job.phase === 'failed' || job.phase === 'cancelled') {
+      log.write(job.phase === 'done' ? 'info' : 'warn', `write ${job.phase}`, {
+        vin: job.vin,
+        packages: job.packageIds,
+        keys: job.keys.map((k) => ({ target: k.label, phase: k.phase, keyId: k.keyId, error: k.error })),
+        error: job.error,
+      });
+    }
     const seconds = (Date.now() - Date.parse(job.startedAt)) / 1000;
     if (job.phase === 'done' && job.bytesTotal > 0 && seconds > 0)
       void settings.setLastKeySpeed(job.bytesTotal / seconds).catch(() => undefined);
@@ -176,10 +197,17 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
           user = await c.me().catch(() => null);
           if (!user) c.setToken(null);
         }
+        log.write('info', 'connected', {
+          server: c.baseUrl,
+          name: server.name,
+          contentVersion: v.version,
+          user: user?.username ?? null,
+        });
         return setState({ serverUrl: c.baseUrl, server, contentVerified: true, user, error: null });
       } catch (e) {
         client = null;
         verified = null;
+        log.write('warn', 'connection failed', { server: normalized, error: asError(e) });
         return setState({ ...DISCONNECTED, serverUrl: normalized, error: asError(e) });
       }
     });
@@ -228,7 +256,11 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
     async discoverServers(input) {
       const timeoutMs = input?.timeoutMs ?? 2_500;
       const last = state.serverUrl ?? (await sessions.load())?.serverUrl;
-      const found = await discoverServers({ ...opts.discovery, timeoutMs, ...(last ? { manual: [last] } : {}) });
+      const found = await discoverServers({
+        ...opts.discovery,
+        timeoutMs,
+        ...(last ? { manual: [last] } : {}),
+      });
       // The address typed before is listed as the last one used, not as typed now.
       return found.map((s): DiscoveredServer => (s.via === 'manual' ? { ...s, via: 'saved' } : s));
     },
@@ -238,7 +270,15 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
     async signIn({ username, password }) {
       return serialized(async () => {
         const c = connected();
-        const res = await c.login(username, password, workstation);
+        const res = await c.login(username, password, workstation).catch((e: unknown) => {
+          log.write('warn', 'sign-in failed', { server: c.baseUrl, username, error: asError(e) });
+          throw e;
+        });
+        log.write('info', 'signed in', {
+          server: c.baseUrl,
+          username: res.user.username,
+          role: res.user.role,
+        });
         c.setToken(res.token);
         await sessions.save({ serverUrl: c.baseUrl, username: res.user.username, token: res.token });
         setState({ user: res.user, error: null });
@@ -260,6 +300,7 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
           client.setToken(null);
         }
         await sessions.clear();
+        log.write('info', 'signed out', { user: state.user?.username ?? null });
         return setState({ user: null });
       });
     },
@@ -314,6 +355,10 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
       }
       return settingsState();
     },
+    async exportLogs() {
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      return { fileName: `plugnconnect-${workstation}-${stamp}.log`, content: await log.exportText() };
+    },
     async clearCache() {
       for (const n of (await cachedFiles()).names) await rm(join(cacheDir, n), { force: true });
       return settingsState();
@@ -330,6 +375,7 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
     },
     async confirmInstallation({ keyId, outcome, failureReason, note }): Promise<KeyRecord> {
       const k = await ledger.confirm(keyId, { outcome, failureReason, note });
+      log.write('info', 'installation confirmed', { keyId, vin: k?.vin, outcome, failureReason });
       if (!k) throw new PncError('NOT_FOUND', 'This key is not in the list of keys written here.');
       // Recorded locally first; sent now if the server is there, else later by the retry loop.
       await sendConfirmations().catch(() => undefined);

@@ -20,6 +20,7 @@ export function SettingsView({ onChangeServer }: { onChangeServer: () => void })
   const load = useSettings((s) => s.load);
   const update = useSettings((s) => s.update);
   const clearCache = useSettings((s) => s.clearCache);
+  const exportLogs = useSettings((s) => s.exportLogs);
   const measure = useSettings((s) => s.measure);
   const serverUrl = useConnection((s) => s.connection?.serverUrl ?? null);
   const serverName = useConnection((s) => s.connection?.server?.name ?? null);
@@ -28,9 +29,10 @@ export function SettingsView({ onChangeServer }: { onChangeServer: () => void })
     void load();
   }, [load]);
 
-  const sizes = settings && !CACHE_SIZES.includes(settings.cacheMaxBytes)
-    ? [...CACHE_SIZES, settings.cacheMaxBytes].sort((a, b) => a - b)
-    : CACHE_SIZES;
+  const sizes =
+    settings && !CACHE_SIZES.includes(settings.cacheMaxBytes)
+      ? [...CACHE_SIZES, settings.cacheMaxBytes].sort((a, b) => a - b)
+      : CACHE_SIZES;
 
   return (
     <section className="card step" aria-labelledby="settings-title">
@@ -94,7 +96,9 @@ export function SettingsView({ onChangeServer }: { onChangeServer: () => void })
             >
               {sizes.map((n) => (
                 <option key={n} value={n}>
-                  {n === 0 ? t('settings.cacheOff') : t('settings.cacheUpTo', { size: formatSize(n, locale) })}
+                  {n === 0
+                    ? t('settings.cacheOff')
+                    : t('settings.cacheUpTo', { size: formatSize(n, locale) })}
                 </option>
               ))}
             </select>
@@ -129,6 +133,16 @@ export function SettingsView({ onChangeServer }: { onChangeServer: () => void })
           >
             {measuring ? <span className="spinner spinner--dark" aria-hidden="true" /> : <Icon name="wifi" />}
             {t('settings.measure')}
+          </button>
+        </div>
+        <div className="setting">
+          <div className="setting__text">
+            <p className="setting__title">{t('settings.logs')}</p>
+            <p className="setting__hint">{t('settings.logsHint')}</p>
+          </div>
+          <button type="button" className="button button--secondary" onClick={() => void exportLogs()}>
+            <Icon name="history" />
+            {t('settings.exportLogs')}
           </button>
         </div>
       </div>

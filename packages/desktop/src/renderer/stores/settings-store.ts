@@ -11,6 +11,8 @@ export interface SettingsStoreState {
   load(): Promise<void>;
   update(patch: Partial<WorkstationSettings>): Promise<boolean>;
   clearCache(): Promise<boolean>;
+  /** Saves the workstation's log as a file, for support. */
+  exportLogs(): Promise<boolean>;
   /** Measures the LAN now (a second or so), for the estimated key times. */
   measure(): Promise<void>;
 }
@@ -44,6 +46,19 @@ export function createSettingsStore(api: DesktopApi): StoreApi<SettingsStoreStat
       },
       update: (patch) => save(() => api.setSettings(patch)),
       clearCache: () => save(() => api.clearCache({})),
+      async exportLogs() {
+        try {
+          const { fileName, content } = await api.exportLogs({});
+          const url = URL.createObjectURL(new Blob([content], { type: 'text/plain' }));
+          const a = Object.assign(document.createElement('a'), { href: url, download: fileName });
+          a.click();
+          setTimeout(() => URL.revokeObjectURL(url), 10_000);
+          return true;
+        } catch (e) {
+          set({ failure: toApiError(e) });
+          return false;
+        }
+      },
       async measure() {
         if (get().measuring) return;
         set({ measuring: true });
@@ -71,5 +86,7 @@ export function estimateKeySeconds(bytes: number, link: LinkSpeed | null): numbe
   if (bytes <= 0) return 0;
   if (link?.lastKeyBytesPerSecond) return bytes / link.lastKeyBytesPerSecond;
   if (!link?.lanBytesPerSecond) return null;
-  return bytes / Math.min(link.lanBytesPerSecond, KEY_WRITE_BYTES_PER_SECOND) + bytes / KEY_READ_BYTES_PER_SECOND;
+  return (
+    bytes / Math.min(link.lanBytesPerSecond, KEY_WRITE_BYTES_PER_SECOND) + bytes / KEY_READ_BYTES_PER_SECOND
+  );
 }
