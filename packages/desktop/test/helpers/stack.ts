@@ -41,50 +41,15 @@ export async function startStack(opts: { size?: string } = {}): Promise<Stack> {
   const port = await freePort();
   const serverUrl = `http://127.0.0.1:${port}`;
   let server: ChildProcess | undefined;
-  const startServer = async () => {
-    const s = await startNode(
-      cli.server,
-      [
-        'start',
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(port),
-        '--data-dir',
-        join(dir, 'server'),
-        '--origin',
-        origin.match[1]!,
-        '--trusted-root',
-        trustedRoot,
-        '--udp-port',
-        '0',
-        '--no-sync-on-start',
-      ],
-      /listening/,
-    );
-    server = s.child;
+  // The first start mirrors; restarts serve what is there, as a box rebooting would.
+  const launch = async (syncOnStart: boolean) => {
+    const args = ['start', '--host', '127.0.0.1', '--port', String(port), '--data-dir', join(dir, 'server')];
+    args.push('--origin', origin.match[1]!, '--trusted-root', trustedRoot, '--udp-port', '0');
+    if (!syncOnStart) args.push('--no-sync-on-start');
+    server = (await startNode(cli.server, args, /listening/)).child;
   };
-  // First start mirrors; later restarts serve what is there.
-  const first = await startNode(
-    cli.server,
-    [
-      'start',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--data-dir',
-      join(dir, 'server'),
-      '--origin',
-      origin.match[1]!,
-      '--trusted-root',
-      trustedRoot,
-      '--udp-port',
-      '0',
-    ],
-    /listening/,
-  );
-  server = first.child;
+  const startServer = () => launch(false);
+  await launch(true);
   const info = await waitForJson<ServerInfo>(`${serverUrl}/api/v1/info`, (i) => i.content !== null);
   const creds = await ensureDemoAccounts(serverUrl, join(dir, 'server'), join(dir, 'credentials.json'));
   const client = new ServerClient(serverUrl);
