@@ -125,7 +125,16 @@ describe('writing keys from the server (real server process, real images)', () =
     const mount = join(stack.dir, 'mounted-key');
     mkdirSync(mount);
     const { client, serverName, verified, app } = base;
-    const req = { client, serverName, verified, vehicle, packageIds, app, mountPath: mount, skipFileSystemCheck: true };
+    const req = {
+      client,
+      serverName,
+      verified,
+      vehicle,
+      packageIds,
+      app,
+      mountPath: mount,
+      skipFileSystemCheck: true,
+    };
     const first = await writeMountedKey(req);
     expect(first.skipped).toEqual([]);
     expect(first.written.length).toBeGreaterThan(0);
@@ -158,7 +167,8 @@ describe('writing keys from the server (real server process, real images)', () =
       blobs,
       keys: [imageKey(img)],
       onProgress: (p) => {
-        if (!restarted && p.bytesDone > 4 * 1024 * 1024) restarted = stack.restartServer({ downMs: 1500 });
+        // Down long enough that the writer needs the server while it is gone, even on a busy machine.
+        if (!restarted && p.bytesDone > 2 * 1024 * 1024) restarted = stack.restartServer({ downMs: 3000 });
       },
     });
     await restarted;
