@@ -240,10 +240,3 @@ export type DesktopApi = {
   /** Subscribes to pushed events; returns the unsubscribe function. */
   onEvent(listener: (event: DesktopEvent) => void): () => void;
 };
-
-/** Error thrown across the desktop API: the stable code survives both transports. */
-export const DesktopApiError = z.object({
-  code: z.string(),
-  message: z.string(),
-  details: z.unknown().optional(),
-});
