@@ -14,14 +14,22 @@ import { startStack, type Stack } from '../helpers/stack.js';
 const NEEDS_SOFT_AND_MAP = 'VF1RHN00868012345';
 const GiB = 1024 ** 3;
 
-/** An image key; `failAfter` makes its writes fail past that many bytes, like a key pulled out. */
-function imageKey(path: string, size = 2 * GiB, failAfter?: number): KeyOutput {
+/**
+ * An image key; `failAfter` makes its writes fail past that many bytes, like a key pulled out;
+ * `beforeWrite` can hold a write back, like a slow key.
+ */
+function imageKey(
+  path: string,
+  size = 2 * GiB,
+  failAfter?: number,
+  beforeWrite?: () => Promise<void>,
+): KeyOutput {
   return {
     label: path,
     volumeBytes: size,
     openTarget: async (): Promise<BlockTarget> => {
       const t = await openImageTarget(path, size);
-      if (failAfter === undefined) return t;
+      if (failAfter === undefined && !beforeWrite) return t;
       let written = 0;
       return {
         ...t,
@@ -31,8 +39,9 @@ function imageKey(path: string, size = 2 * GiB, failAfter?: number): KeyOutput {
         close: () => t.close(),
         zeroed: t.zeroed,
         write: async (buf, pos) => {
+          await beforeWrite?.();
           written += buf.length;
-          if (written > failAfter)
+          if (failAfter !== undefined && written > failAfter)
             throw Object.assign(new Error('EIO: the key was removed'), { code: 'EIO' });
           return t.write(buf, pos);
         },
@@ -162,18 +171,26 @@ describe('writing keys from the server (real server process, real images)', () =
         ...(signal ? { signal } : {}),
         onResume: (r) => resumes.push(r.offset),
       });
+    // The key stalls once 2 MiB are written until the server is dead, so the download is
+    // held mid-package by back-pressure when the server goes: it must need the server again.
+    let killed: Promise<void> | null = null;
+    const stall = () => killed ?? Promise.resolve();
     const out = await writeKeys({
       ...base,
       blobs,
-      keys: [imageKey(img)],
+      keys: [imageKey(img, 2 * GiB, undefined, stall)],
       onProgress: (p) => {
-        // Down long enough that the writer needs the server while it is gone, even on a busy machine.
-        if (!restarted && p.bytesDone > 2 * 1024 * 1024) restarted = stack.restartServer({ downMs: 3000 });
+        if (!killed && p.bytesDone > 2 * 1024 * 1024) {
+          killed = stack.killServer();
+          restarted = killed
+            .then(() => new Promise((r) => setTimeout(r, 1500)))
+            .then(() => stack.startServer());
+        }
       },
     });
     await restarted;
     expect(out[0], JSON.stringify(out[0])).toMatchObject({ ok: true });
-    // The connection really dropped mid-file and the download resumed past byte 0.
+    // The connection really dropped and the download came back for the rest.
     expect(resumes.length).toBeGreaterThan(0);
     expect(await readKey(img)).toMatchObject({ intact: true });
     expect(fsckImage(img).clean).toBe(true);
