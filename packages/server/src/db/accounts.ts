@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { prepared } from './statements.js';
 
 export type Role = 'admin' | 'technician';
 
@@ -106,13 +107,12 @@ export function insertSession(
 
 /** A live session: not expired, not revoked, its user not disabled. */
 export function findLiveSession(db: Db, tokenHash: string, now: string): SessionRow | null {
-  const r = db
-    .prepare(
-      `SELECT u.id AS userId, u.username, u.role, u.must_change_password AS mcp, s.expires_at AS expiresAt
-       FROM sessions s JOIN users u ON u.id = s.user_id
-       WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND u.disabled = 0`,
-    )
-    .get(tokenHash, now) as (Omit<SessionRow, 'mustChangePassword'> & { mcp: number }) | undefined;
+  const r = prepared(
+    db,
+    `SELECT u.id AS userId, u.username, u.role, u.must_change_password AS mcp, s.expires_at AS expiresAt
+     FROM sessions s JOIN users u ON u.id = s.user_id
+     WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND u.disabled = 0`,
+  ).get(tokenHash, now) as (Omit<SessionRow, 'mustChangePassword'> & { mcp: number }) | undefined;
   if (!r) return null;
   return {
     userId: r.userId,
@@ -124,11 +124,10 @@ export function findLiveSession(db: Db, tokenHash: string, now: string): Session
 }
 
 export function touchSession(db: Db, tokenHash: string, now: string, address: string | null): void {
-  db.prepare('UPDATE sessions SET last_seen_at = ?, address = coalesce(?, address) WHERE token_hash = ?').run(
-    now,
-    address,
-    tokenHash,
-  );
+  prepared(
+    db,
+    'UPDATE sessions SET last_seen_at = ?, address = coalesce(?, address) WHERE token_hash = ?',
+  ).run(now, address, tokenHash);
 }
 
 export function revokeSession(db: Db, tokenHash: string, now: string): void {

@@ -1,5 +1,6 @@
 import type { VehicleRecord } from '@pnc/shared';
 import type { Db } from './database.js';
+import { prepared } from './statements.js';
 
 /** The catalog the box serves now. */
 export interface CurrentContent {
@@ -46,7 +47,7 @@ function toContent(r: CatalogRow): CurrentContent {
 }
 
 export function getCurrentContent(db: Db): CurrentContent | null {
-  const row = db.prepare(`SELECT * FROM catalogs WHERE state = 'current'`).get() as CatalogRow | undefined;
+  const row = prepared(db, `SELECT * FROM catalogs WHERE state = 'current'`).get() as CatalogRow | undefined;
   return row ? toContent(row) : null;
 }
 
@@ -163,7 +164,7 @@ export function forgetBlob(db: Db, sha256: string): void {
   db.prepare(`DELETE FROM blobs WHERE sha256 = ?`).run(sha256);
 }
 
-interface VehicleRow {
+export interface VehicleRow {
   vin: string;
   brand: VehicleRecord['brand'];
   model: string;
@@ -176,8 +177,11 @@ interface VehicleRow {
 }
 
 export function findVehicle(db: Db, vin: string): VehicleRecord | null {
-  const r = db.prepare(`SELECT * FROM vehicles WHERE vin = ?`).get(vin) as VehicleRow | undefined;
-  if (!r) return null;
+  const r = prepared(db, `SELECT * FROM vehicles WHERE vin = ?`).get(vin) as VehicleRow | undefined;
+  return r ? toVehicleRecord(r) : null;
+}
+
+export function toVehicleRecord(r: VehicleRow): VehicleRecord {
   return {
     vin: r.vin,
     brand: r.brand,
@@ -254,7 +258,7 @@ export function listSyncRuns(db: Db, limit: number): SyncRun[] {
 }
 
 export function latestSyncRun(db: Db): SyncRun | null {
-  const r = db.prepare(`SELECT * FROM sync_runs ORDER BY id DESC LIMIT 1`).get() as SyncRunRow | undefined;
+  const r = prepared(db, `SELECT * FROM sync_runs ORDER BY id DESC LIMIT 1`).get() as SyncRunRow | undefined;
   return r ? toRun(r) : null;
 }
 

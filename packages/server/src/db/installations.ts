@@ -1,5 +1,6 @@
 import type { InstallationConfirmation, InstallationRecord } from '@pnc/shared';
 import type { Db } from './database.js';
+import { prepared } from './statements.js';
 
 interface Row {
   id: string;
@@ -115,7 +116,7 @@ export function queryInstallations(
 
 /** Installed versions confirmed here, laid over the signed registry. */
 export function confirmedVersions(db: Db, vin: string): { softVersion?: string; mapVersion?: string } {
-  const r = db.prepare('SELECT soft_version, map_version FROM vehicle_updates WHERE vin = ?').get(vin) as
+  const r = prepared(db, 'SELECT soft_version, map_version FROM vehicle_updates WHERE vin = ?').get(vin) as
     { soft_version: string | null; map_version: string | null } | undefined;
   return {
     ...(r?.soft_version ? { softVersion: r.soft_version } : {}),

@@ -1,7 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiRoutes, routePath, type AuthLevel, type EligibilityResult } from '@pnc/shared';
+import { join } from 'node:path';
 import { loadCurrentCatalog } from '../../src/mirror/catalog-cache.js';
+import { removePackage } from '../../src/publisher/content-ops.js';
+import { publish } from '../../src/publisher/repository.js';
 import { apiFixture, type ApiFixture } from '../helpers/api-fixture.js';
 
 const NEEDS_SOFT = 'VF1RFB00X68234567';
@@ -234,5 +237,26 @@ describe('content channels and the desktop update feed', () => {
     expect(feed.body).toContain(`sha512: ${sha512}`);
     expect((await f.app.inject({ url: '/api/v1/channels/nope' })).statusCode).toBe(400);
     expect((await f.app.inject({ url: '/api/v1/channels/diagnostic-iso/missing.iso' })).statusCode).toBe(404);
+  });
+
+  it('judges eligibility against a newly published catalog from the next request on', async () => {
+    const admin = await f.signIn('admin', f.adminPassword);
+    await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/password',
+      headers: admin,
+      payload: { currentPassword: f.adminPassword, newPassword: 'admin long password' },
+    });
+    const url = `/api/v1/vehicles/${OPEN_CAMPAIGN}/eligibility`;
+    const packageIds = (r: EligibilityResult) => [...r.eligible, ...r.notEligible].map((u) => u.packageId);
+    const before = (await f.app.inject({ url, headers: admin })).json<EligibilityResult>();
+    const gone = before.eligible[0]!.packageId;
+    const workdir = join(f.dir, 'publisher');
+    removePackage(workdir, gone);
+    publish(workdir);
+    expect((await f.box.sync(f.origin.url)).status).toBe('ok');
+    const after = (await f.app.inject({ url, headers: admin })).json<EligibilityResult>();
+    expect(packageIds(before)).toContain(gone);
+    expect(packageIds(after)).not.toContain(gone);
   });
 });

@@ -5,21 +5,19 @@ import {
   evaluateEligibility,
   parseVin,
   PncError,
+  type Catalog,
   type CatalogResponse,
   type EligibilityResult,
   type VehicleInfo,
 } from '@pnc/shared';
-import { findVehicle } from '../../db/content.js';
-import { confirmedVersions } from '../../db/installations.js';
+import { lookUpVehicle, type VehicleLookup } from '../../db/vehicle-lookup.js';
 import { loadCurrentCatalog } from '../../mirror/catalog-cache.js';
 import type { AppDeps } from '../context.js';
 import { parseWith } from '../validate.js';
 
 /** The registry record when the VIN is known, otherwise what the VIN itself tells. */
-export function vehicleInfo(deps: AppDeps, vin: string): VehicleInfo {
+function toVehicleInfo(vin: string, { record, confirmed }: VehicleLookup): VehicleInfo {
   // Installations confirmed here are newer than the carmaker's registry of last night.
-  const confirmed = confirmedVersions(deps.db, vin);
-  const record = findVehicle(deps.db, vin);
   if (record) return { ...record, ...confirmed, source: 'registry' };
   const d = decodeVin(vin);
   const info: VehicleInfo = { vin, source: 'decoded', openCampaigns: [], ...confirmed };
@@ -28,18 +26,49 @@ export function vehicleInfo(deps: AppDeps, vin: string): VehicleInfo {
   return info;
 }
 
+export function vehicleInfo(deps: AppDeps, vin: string): VehicleInfo {
+  return toVehicleInfo(vin, lookUpVehicle(deps.db, vin));
+}
+
+function noContentYet(): PncError {
+  return new PncError(
+    'NO_CONTENT_YET',
+    'The server has no content yet: the first synchronisation has not completed.',
+  );
+}
+
 function currentCatalog(deps: AppDeps): CatalogResponse {
   const current = loadCurrentCatalog(deps.config.dataDir, deps.db);
-  if (!current) {
-    throw new PncError(
-      'NO_CONTENT_YET',
-      'The server has no content yet: the first synchronisation has not completed.',
-    );
-  }
+  if (!current) throw noContentYet();
   return current;
 }
 
+/** A publication landing between the two reads of one answer is rare; more than this in a row is not. */
+const READ_ATTEMPTS = 3;
+
 export function contentRoutes(app: FastifyInstance, deps: AppDeps): void {
+  /** The parsed catalog last judged against, so an answer reads the database once, not twice. */
+  let held: { snapshotVersion: number; catalogSha256: string; catalog: Catalog } | null = null;
+
+  /** The vehicle and the catalog of the same publication. */
+  function eligibilityInputs(vin: string): { vehicle: VehicleInfo; catalog: Catalog } {
+    for (let attempt = 1; ; attempt++) {
+      const found = lookUpVehicle(deps.db, vin);
+      if (!found.catalog) throw noContentYet();
+      const { snapshotVersion, catalogSha256 } = found.catalog;
+      if (held?.snapshotVersion === snapshotVersion && held.catalogSha256 === catalogSha256) {
+        return { vehicle: toVehicleInfo(vin, found), catalog: held.catalog };
+      }
+      // loadCurrentCatalog parses the file once per version, reading the current row again: a
+      // publication in between means the record read above is already replaced, so read it again.
+      const current = currentCatalog(deps);
+      if (current.version === snapshotVersion)
+        held = { snapshotVersion, catalogSha256, catalog: current.catalog };
+      else if (attempt < READ_ATTEMPTS) continue;
+      return { vehicle: toVehicleInfo(vin, found), catalog: current.catalog };
+    }
+  }
+
   app.get('/api/v1/catalog', async (): Promise<CatalogResponse> => currentCatalog(deps));
 
   app.get('/api/v1/vehicles/:vin', async (req): Promise<VehicleInfo> => {
@@ -49,7 +78,7 @@ export function contentRoutes(app: FastifyInstance, deps: AppDeps): void {
 
   app.get('/api/v1/vehicles/:vin/eligibility', async (req): Promise<EligibilityResult> => {
     const { vin } = parseWith(apiRoutes.eligibility.params, req.params, 'VIN');
-    const vehicle = vehicleInfo(deps, parseVin(vin));
-    return evaluateEligibility(vehicle, currentCatalog(deps).catalog);
+    const { vehicle, catalog } = eligibilityInputs(parseVin(vin));
+    return evaluateEligibility(vehicle, catalog);
   });
 }
