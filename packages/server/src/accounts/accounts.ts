@@ -4,6 +4,7 @@ import { PncError, type LoginResponse, type Role, type SessionUser, type UserSum
 import * as q from '../db/accounts.js';
 import type { Db } from '../db/database.js';
 import { generatePassword, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+import { SessionCache } from './session-cache.js';
 import { LoginThrottle } from './throttle.js';
 
 const SESSION_DAYS = 30;
@@ -68,6 +69,8 @@ export function createAccounts(
   let firstAccessFile = opts.firstAccessFile;
   /** When each session's last_seen_at was last written (see authenticate). */
   const lastTouched = new Map<string, { atMs: number; address: string | null }>();
+  /** Live sessions read in the last seconds; every revocation below drops them at once. */
+  const sessions = new SessionCache();
 
   function mustFind(username: string): q.UserRow {
     const u = q.findUser(db, username);
@@ -164,12 +167,16 @@ export function createAccounts(
     authenticate(token, address) {
       const h = tokenHash(token);
       const at = now();
-      const s = q.findLiveSession(db, h, at);
-      if (!s) return null;
+      const atMs = Date.parse(at);
+      let s = sessions.get(h, atMs, at);
+      if (!s) {
+        s = q.findLiveSession(db, h, at);
+        if (!s) return null;
+        sessions.set(h, s, atMs);
+      }
       // "Last seen" needs minutes, not every request: a write per request (fsynced, synchronous=FULL)
       // blocked the event loop on every blob and eligibility request under load.
       const seen = lastTouched.get(h);
-      const atMs = Date.parse(at);
       if (!seen || seen.address !== address || atMs - seen.atMs >= TOUCH_INTERVAL_MS || atMs < seen.atMs) {
         q.touchSession(db, h, at, address);
         if (lastTouched.size >= 10_000) lastTouched.clear();
@@ -186,6 +193,7 @@ export function createAccounts(
 
     logout(p) {
       q.revokeSession(db, p.tokenHash, now());
+      sessions.forgetToken(p.tokenHash);
       q.audit(db, { event: 'logout', actor: p.username }, now());
     },
 
@@ -206,6 +214,7 @@ export function createAccounts(
         });
       q.updateUser(db, user.id, { passwordHash: await hashPassword(next), mustChangePassword: false }, now());
       q.revokeUserSessions(db, user.id, now(), p.tokenHash);
+      sessions.forgetUser(user.id); // the kept session no longer has a password change pending
       q.audit(db, { event: 'password_changed', actor: p.username, address }, now());
       if (firstAccessFile && user.username === 'admin') rmSync(firstAccessFile, { force: true });
       return { username: user.username, role: user.role, mustChangePassword: false };
@@ -239,6 +248,7 @@ export function createAccounts(
         now(),
       );
       if (patch.disabled) q.revokeUserSessions(db, u.id, now());
+      sessions.forgetUser(u.id); // a new role or a disabled account applies to the next request
       q.audit(db, { event: 'user_updated', actor: actor.username, details: { username, ...patch } }, now());
       return summary(mustFind(username));
     },
@@ -253,6 +263,7 @@ export function createAccounts(
         now(),
       );
       q.revokeUserSessions(db, u.id, now());
+      sessions.forgetUser(u.id);
       q.audit(db, { event: 'password_reset', actor: actor.username, details: { username } }, now());
       return { user: summary(mustFind(username)), temporaryPassword };
     },
