@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { ApiErrorBody } from '@pnc/shared';
 import type { AppDeps } from './context.js';
+import { AccessLog } from './access-log.js';
 import { installAuth } from './auth.js';
 import { installErrorHandling } from './errors.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -26,7 +27,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
-    disableRequestLogging: false,
+    logController: new AccessLog(),
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     // The box sits on a shop LAN: keep idle keep-alive sockets from piling up.
