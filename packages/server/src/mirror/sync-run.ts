@@ -1,8 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
-import { Catalog, isPncError, PncError, VehicleRecord } from '@pnc/shared';
+import { Catalog, isPncError, PncError } from '@pnc/shared';
 import type { Logger } from 'pino';
 import { ensureDataDir } from '../config/data-dir.js';
 import {
+  endVehicleStaging,
   finishSyncRun,
   getCurrentContent,
   latestSuccessfulSyncRun,
@@ -23,6 +24,7 @@ import { refreshMetadata, type RefreshedMetadata } from './metadata-refresh.js';
 import type { OriginHttp } from './origin-http.js';
 import { writeServedMetadata } from './served-repo.js';
 import { SyncProgress } from './sync-progress.js';
+import { stageVehicles } from './vehicle-registry.js';
 import { fetchRootBytes, rootChain } from './trusted-root.js';
 
 export const DEFAULT_PARALLEL_DOWNLOADS = 4;
@@ -99,19 +101,6 @@ function parseCatalog(bytes: Buffer): Catalog {
       `The signed catalog does not follow schema 1 (${r.error.issues[0]?.message ?? 'invalid'}).`,
     );
   return r.data;
-}
-
-function parseVehicles(bytes: Buffer): VehicleRecord[] {
-  return bytes
-    .toString('utf8')
-    .split('\n')
-    .flatMap((line, i) => {
-      if (line.trim() === '') return [];
-      const r = VehicleRecord.safeParse(JSON.parse(line));
-      if (!r.success)
-        throw new PncError('METADATA_INVALID', `The signed vehicle registry is invalid on line ${i + 1}.`);
-      return [r.data];
-    });
 }
 
 /** Runs `work` over `items` with at most `limit` at once; the first failure stops new starts. */
@@ -208,9 +197,11 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     await download(meta.catalog, targetUrl(meta.catalog, 'catalog.json'));
     if (meta.vehicles) await download(meta.vehicles, targetUrl(meta.vehicles, 'vehicles.ndjson'));
     const catalog = parseCatalog(readFileSync(blobPath(o.dataDir, meta.catalog.sha256)));
-    const vehicles = meta.vehicles
-      ? parseVehicles(readFileSync(blobPath(o.dataDir, meta.vehicles.sha256)))
-      : [];
+    const unchanged =
+      before?.snapshotVersion === meta.snapshotVersion && before.catalogSha256 === meta.catalog.sha256;
+    // Validated (and staged) before any blob is fetched: a bad registry costs no download.
+    if (!unchanged)
+      await stageVehicles(o.db, meta.vehicles ? blobPath(o.dataDir, meta.vehicles.sha256) : null);
 
     const needed = catalogBlobs(catalog);
     const missing = [...needed]
@@ -262,8 +253,6 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     const now = new Date().toISOString();
     const referenced = [...needed].map(([sha256, size]) => ({ sha256, size }));
     referenced.push(meta.catalog, ...(meta.vehicles ? [meta.vehicles] : []));
-    const unchanged =
-      before?.snapshotVersion === m.snapshotVersion && before.catalogSha256 === m.catalog.sha256;
     if (unchanged) {
       refreshCurrentExpiry(o.db, m.snapshotVersion, {
         rootVersion: m.rootVersion,
@@ -282,7 +271,6 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
         generatedAt: catalog.generatedAt,
         expiresAt: m.expiresAt,
         packageCount: catalog.packages.length,
-        vehicles,
         blobs: referenced,
         now,
       });
@@ -342,6 +330,11 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     log.warn({ code: final.code, err: isPncError(e) ? undefined : e }, final.message);
     return result('failed', final);
   } finally {
+    try {
+      endVehicleStaging(o.db);
+    } catch (e) {
+      log.warn({ err: e }, 'could not drop the staged vehicle registry');
+    }
     progress.phase = 'idle';
   }
 }
