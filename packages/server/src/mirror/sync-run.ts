@@ -16,6 +16,7 @@ import {
 } from '../db/content.js';
 import type { Db } from '../db/database.js';
 import { blobPath, hasBlob, partialPath } from '../store/blob-store.js';
+import { BlobCommits } from '../store/blob-commits.js';
 import { downloadBlob, type BlobRef } from '../store/downloader.js';
 import type { Throttle } from './bandwidth.js';
 import { checkDiskSpace, DEFAULT_DISK_MARGIN } from './disk-preflight.js';
@@ -181,7 +182,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
         `The origin offers snapshot ${meta.snapshotVersion}, older than the served ${before.snapshotVersion}.`,
       );
     }
-    const download = async (ref: BlobRef, url: string): Promise<void> => {
+    const download = async (ref: BlobRef, url: string, commits?: BlobCommits): Promise<void> => {
       const got = await downloadBlob(ref, {
         dataDir: o.dataDir,
         http: o.http,
@@ -190,6 +191,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
         ...(o.throttle ? { throttle: o.throttle } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
         ...(o.retryDelayMs !== undefined ? { retryDelayMs: o.retryDelayMs } : {}),
+        ...(commits ? { commits } : {}),
       });
       if (got > 0) filesDownloaded++;
     };
@@ -228,13 +230,19 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       log.info(v, 'synchronisation progress');
       save();
     }, 5000);
+    // Each verified blob is fsynced and renamed into the store in the background while the next
+    // ones download; all of it is on disk (files and folders) before the publication below.
+    const commits = new BlobCommits(o.dataDir);
     try {
       await pool(missing, o.parallel ?? DEFAULT_PARALLEL_DOWNLOADS, async (b) => {
-        await download(b, `${origin}/blobs/sha256/${b.sha256}`);
+        if (commits.failure !== null) throw commits.failure;
+        await download(b, `${origin}/blobs/sha256/${b.sha256}`, commits);
         progress.filesDone++;
       });
+      await commits.settle();
     } finally {
       clearInterval(ticker);
+      await commits.idle();
     }
 
     progress.phase = 'publishing';
