@@ -69,14 +69,14 @@ export interface PublishInput {
   generatedAt: string;
   expiresAt: string;
   packageCount: number;
-  vehicles: VehicleRecord[];
   blobs: ReadonlyArray<{ sha256: string; size: number }>;
   now: string;
 }
 
 /**
- * The publication: one transaction switches the served catalog, replaces the vehicle registry and
- * records the blobs it references. Readers see the old state or the new one, never a mix.
+ * The publication: one transaction switches the served catalog, replaces the vehicle registry with
+ * the staged one (see stageVehicles) and records the blobs it references. Readers see the old
+ * state or the new one, never a mix.
  */
 export function publishCatalog(db: Db, p: PublishInput): void {
   db.transaction(() => {
@@ -101,29 +101,76 @@ export function publishCatalog(db: Db, p: PublishInput): void {
       p.packageCount,
     );
     db.prepare(`DELETE FROM vehicles`).run();
-    const insertVehicle = db.prepare(
-      `INSERT INTO vehicles (vin, brand, model, model_year, head_unit, soft_version, map_version, map_region, open_campaigns)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    for (const v of p.vehicles) {
-      insertVehicle.run(
-        v.vin,
-        v.brand,
-        v.model,
-        v.modelYear ?? null,
-        v.headUnit,
-        v.softVersion ?? null,
-        v.mapVersion ?? null,
-        v.mapRegion ?? null,
-        JSON.stringify(v.openCampaigns),
-      );
-    }
+    // Copied inside SQLite, in key order: the registry never passes through JavaScript objects here.
+    db.prepare(`INSERT INTO vehicles (${VEHICLE_COLUMNS}) SELECT ${VEHICLE_COLUMNS} FROM temp.${STAGING}`).run();
     const touch = db.prepare(
       `INSERT INTO blobs (sha256, size, added_at, last_referenced_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (sha256) DO UPDATE SET last_referenced_at = excluded.last_referenced_at`,
     );
     for (const b of p.blobs) touch.run(b.sha256, b.size, p.now, p.now);
   })();
+}
+
+const STAGING = 'vehicles_staging';
+const VEHICLE_COLUMNS =
+  'vin, brand, model, model_year, head_unit, soft_version, map_version, map_region, open_campaigns';
+
+/**
+ * Starts an empty staging registry for the next publication. It is a TEMP table (this connection
+ * only, in a temporary file SQLite deletes itself): a registry of millions of vehicles is staged in
+ * batches without holding it in memory, and nothing of it is visible before publishCatalog.
+ */
+export function beginVehicleStaging(db: Db): void {
+  db.exec(
+    `CREATE TEMP TABLE IF NOT EXISTS ${STAGING} (
+       vin TEXT PRIMARY KEY, brand TEXT NOT NULL, model TEXT NOT NULL, model_year INTEGER,
+       head_unit TEXT NOT NULL, soft_version TEXT, map_version TEXT, map_region TEXT,
+       open_campaigns TEXT NOT NULL
+     ) WITHOUT ROWID;
+     DELETE FROM temp.${STAGING};`,
+  );
+}
+
+/**
+ * Adds validated records to the staging registry in one transaction. A VIN already staged throws
+ * DuplicateVehicleError with the index in `records` so the caller can name the line.
+ */
+export function stageVehicleBatch(db: Db, records: readonly VehicleRecord[]): void {
+  const insert = db.prepare(`INSERT INTO temp.${STAGING} (${VEHICLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  db.transaction(() => {
+    records.forEach((v, i) => {
+      try {
+        insert.run(
+          v.vin,
+          v.brand,
+          v.model,
+          v.modelYear ?? null,
+          v.headUnit,
+          v.softVersion ?? null,
+          v.mapVersion ?? null,
+          v.mapRegion ?? null,
+          JSON.stringify(v.openCampaigns),
+        );
+      } catch (e) {
+        if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new DuplicateVehicleError(i, v.vin);
+        throw e;
+      }
+    });
+  })();
+}
+
+export class DuplicateVehicleError extends Error {
+  constructor(
+    readonly index: number,
+    readonly vin: string,
+  ) {
+    super(`VIN ${vin} appears twice`);
+  }
+}
+
+/** Frees the staging registry (after the publication, or when the synchronisation failed). */
+export function endVehicleStaging(db: Db): void {
+  db.exec(`DROP TABLE IF EXISTS temp.${STAGING}`);
 }
 
 /** A newer timestamp for the catalog already served (the carmaker only extended expiry). */

@@ -1,8 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
-import { Catalog, isPncError, PncError, VehicleRecord } from '@pnc/shared';
+import { Catalog, isPncError, PncError } from '@pnc/shared';
 import type { Logger } from 'pino';
 import { ensureDataDir } from '../config/data-dir.js';
 import {
+  endVehicleStaging,
   finishSyncRun,
   getCurrentContent,
   latestSuccessfulSyncRun,
@@ -15,6 +16,7 @@ import {
 } from '../db/content.js';
 import type { Db } from '../db/database.js';
 import { blobPath, hasBlob, partialPath } from '../store/blob-store.js';
+import { BlobCommits } from '../store/blob-commits.js';
 import { downloadBlob, type BlobRef } from '../store/downloader.js';
 import type { Throttle } from './bandwidth.js';
 import { checkDiskSpace, DEFAULT_DISK_MARGIN } from './disk-preflight.js';
@@ -23,6 +25,7 @@ import { refreshMetadata, type RefreshedMetadata } from './metadata-refresh.js';
 import type { OriginHttp } from './origin-http.js';
 import { writeServedMetadata } from './served-repo.js';
 import { SyncProgress } from './sync-progress.js';
+import { stageVehicles } from './vehicle-registry.js';
 import { fetchRootBytes, rootChain } from './trusted-root.js';
 
 export const DEFAULT_PARALLEL_DOWNLOADS = 4;
@@ -99,19 +102,6 @@ function parseCatalog(bytes: Buffer): Catalog {
       `The signed catalog does not follow schema 1 (${r.error.issues[0]?.message ?? 'invalid'}).`,
     );
   return r.data;
-}
-
-function parseVehicles(bytes: Buffer): VehicleRecord[] {
-  return bytes
-    .toString('utf8')
-    .split('\n')
-    .flatMap((line, i) => {
-      if (line.trim() === '') return [];
-      const r = VehicleRecord.safeParse(JSON.parse(line));
-      if (!r.success)
-        throw new PncError('METADATA_INVALID', `The signed vehicle registry is invalid on line ${i + 1}.`);
-      return [r.data];
-    });
 }
 
 /** Runs `work` over `items` with at most `limit` at once; the first failure stops new starts. */
@@ -192,7 +182,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
         `The origin offers snapshot ${meta.snapshotVersion}, older than the served ${before.snapshotVersion}.`,
       );
     }
-    const download = async (ref: BlobRef, url: string): Promise<void> => {
+    const download = async (ref: BlobRef, url: string, commits?: BlobCommits): Promise<void> => {
       const got = await downloadBlob(ref, {
         dataDir: o.dataDir,
         http: o.http,
@@ -201,6 +191,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
         ...(o.throttle ? { throttle: o.throttle } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
         ...(o.retryDelayMs !== undefined ? { retryDelayMs: o.retryDelayMs } : {}),
+        ...(commits ? { commits } : {}),
       });
       if (got > 0) filesDownloaded++;
     };
@@ -208,9 +199,11 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     await download(meta.catalog, targetUrl(meta.catalog, 'catalog.json'));
     if (meta.vehicles) await download(meta.vehicles, targetUrl(meta.vehicles, 'vehicles.ndjson'));
     const catalog = parseCatalog(readFileSync(blobPath(o.dataDir, meta.catalog.sha256)));
-    const vehicles = meta.vehicles
-      ? parseVehicles(readFileSync(blobPath(o.dataDir, meta.vehicles.sha256)))
-      : [];
+    const unchanged =
+      before?.snapshotVersion === meta.snapshotVersion && before.catalogSha256 === meta.catalog.sha256;
+    // Validated (and staged) before any blob is fetched: a bad registry costs no download.
+    if (!unchanged)
+      await stageVehicles(o.db, meta.vehicles ? blobPath(o.dataDir, meta.vehicles.sha256) : null);
 
     const needed = catalogBlobs(catalog);
     const missing = [...needed]
@@ -237,13 +230,19 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       log.info(v, 'synchronisation progress');
       save();
     }, 5000);
+    // Each verified blob is fsynced and renamed into the store in the background while the next
+    // ones download; all of it is on disk (files and folders) before the publication below.
+    const commits = new BlobCommits(o.dataDir);
     try {
       await pool(missing, o.parallel ?? DEFAULT_PARALLEL_DOWNLOADS, async (b) => {
-        await download(b, `${origin}/blobs/sha256/${b.sha256}`);
+        if (commits.failure !== null) throw commits.failure;
+        await download(b, `${origin}/blobs/sha256/${b.sha256}`, commits);
         progress.filesDone++;
       });
+      await commits.settle();
     } finally {
       clearInterval(ticker);
+      await commits.idle();
     }
 
     progress.phase = 'publishing';
@@ -262,8 +261,6 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     const now = new Date().toISOString();
     const referenced = [...needed].map(([sha256, size]) => ({ sha256, size }));
     referenced.push(meta.catalog, ...(meta.vehicles ? [meta.vehicles] : []));
-    const unchanged =
-      before?.snapshotVersion === m.snapshotVersion && before.catalogSha256 === m.catalog.sha256;
     if (unchanged) {
       refreshCurrentExpiry(o.db, m.snapshotVersion, {
         rootVersion: m.rootVersion,
@@ -282,7 +279,6 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
         generatedAt: catalog.generatedAt,
         expiresAt: m.expiresAt,
         packageCount: catalog.packages.length,
-        vehicles,
         blobs: referenced,
         now,
       });
@@ -342,6 +338,11 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     log.warn({ code: final.code, err: isPncError(e) ? undefined : e }, final.message);
     return result('failed', final);
   } finally {
+    try {
+      endVehicleStaging(o.db);
+    } catch (e) {
+      log.warn({ err: e }, 'could not drop the staged vehicle registry');
+    }
     progress.phase = 'idle';
   }
 }

@@ -1,7 +1,6 @@
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataDirLayout } from '../config/data-dir.js';
-import { fsyncDir } from './atomic-file.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -35,16 +34,6 @@ export function storedSize(dataDir: string, sha256: string): number | null {
 
 export function hasBlob(dataDir: string, sha256: string, size: number): boolean {
   return storedSize(dataDir, sha256) === size;
-}
-
-/** Moves a verified (and already fsynced) file into the store. */
-export function commitBlob(dataDir: string, sha256: string, verifiedFile: string): string {
-  const target = blobPath(dataDir, sha256);
-  const dir = join(dataDirLayout(dataDir).store, sha256.slice(0, 2));
-  mkdirSync(dir, { recursive: true });
-  renameSync(verifiedFile, target);
-  fsyncDir(dir);
-  return target;
 }
 
 export function removeBlob(dataDir: string, sha256: string): void {

@@ -1,11 +1,13 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { open, rm, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isPncError, PncError } from '@pnc/shared';
 import { networkError, type OriginHttp } from '../mirror/origin-http.js';
 import type { Throttle } from '../mirror/bandwidth.js';
-import { commitBlob, hasBlob, partialPath } from './blob-store.js';
-import { feedFile, IO_CHUNK } from './hashing.js';
+import { commitBlobDurably, type BlobCommits } from './blob-commits.js';
+import { hasBlob, partialPath } from './blob-store.js';
+import { receiveInto, type SinkState } from './body-sink.js';
+import { feedFile } from './hashing.js';
 
 export interface BlobRef {
   sha256: string;
@@ -24,6 +26,11 @@ export interface DownloadOptions {
   /** Attempts without any progress before giving up (progress resets the count). */
   maxStalledAttempts?: number;
   retryDelayMs?: number;
+  /**
+   * Hands the verified file over to be made durable in the background (the caller settles it
+   * before relying on the blob); without it the blob is in the store, durably, on return.
+   */
+  commits?: BlobCommits;
 }
 
 /** Errors worth another attempt: transport trouble, server errors, short or corrupt bodies. */
@@ -41,8 +48,9 @@ function contentRange(h: string | string[] | undefined): { start: number; total:
 
 /**
  * Downloads one blob into the store: resumes a partial file with Range (across restarts), hashes
- * while writing, never writes past the signed length, fsyncs and renames into place. A changed
- * total or a 200 answer to a Range request restarts the file cleanly. Returns bytes received.
+ * while writing, never writes past the signed length, fsyncs and renames into place (now, or
+ * through `opts.commits`). A changed total or a 200 answer to a Range request restarts the file
+ * cleanly. Returns bytes received.
  */
 export async function downloadBlob(blob: BlobRef, opts: DownloadOptions): Promise<number> {
   if (hasBlob(opts.dataDir, blob.sha256, blob.size)) return 0;
@@ -81,13 +89,8 @@ export async function downloadBlob(blob: BlobRef, opts: DownloadOptions): Promis
           { sha256: blob.sha256 },
         );
       }
-      const fh = await open(partial, 'r');
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      commitBlob(opts.dataDir, blob.sha256, partial);
+      if (opts.commits) opts.commits.add(blob.sha256, partial);
+      else await commitBlobDurably(opts.dataDir, blob.sha256, partial);
       return st.received;
     } catch (e) {
       const err = isPncError(e) ? (e as PncError) : networkError(e, opts.url);
@@ -107,11 +110,7 @@ export async function downloadBlob(blob: BlobRef, opts: DownloadOptions): Promis
 }
 
 /** Where a download stands; updated as bytes land so a failure mid-body loses nothing. */
-interface Progress {
-  have: number;
-  hash: Hash;
-  received: number;
-}
+type Progress = SinkState;
 
 async function restart(st: Progress, partial: string): Promise<void> {
   await rm(partial, { force: true });
@@ -157,53 +156,15 @@ async function fetchInto(blob: BlobRef, partial: string, st: Progress, opts: Dow
     });
   }
   const fh = await open(partial, st.have === 0 ? 'w' : 'a');
-  // Socket chunks are ~64 KiB: gather them into ~1 MiB writes (16× fewer syscalls and thread-pool
-  // round trips). Bytes count as had only once written, so a failure mid-body loses nothing written.
-  const pending: Buffer[] = [];
-  let pendingBytes = 0;
-  const flush = async (): Promise<void> => {
-    if (pendingBytes === 0) return;
-    const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-    const n = pendingBytes;
-    pending.length = 0;
-    pendingBytes = 0;
-    // One write() may store fewer bytes than asked (a disk filling up does exactly that) without
-    // an error: hashing bytes that never reached the file would commit a truncated blob as
-    // verified (found by issue #8's disk-full case). Write until all of it is there.
-    for (let off = 0; off < n;) {
-      const { bytesWritten } = await fh.write(buf, off, n - off);
-      if (bytesWritten <= 0)
-        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-      off += bytesWritten;
-    }
-    st.hash.update(buf);
-    st.have += n;
-    st.received += n;
-    opts.onBytes?.(n, 'downloaded');
-  };
-  let failure: unknown = null;
   try {
-    for await (const chunk of res.body as AsyncIterable<Buffer>) {
-      // Never past the signed length, whatever the origin sends.
-      const room = blob.size - st.have - pendingBytes;
-      const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
-      if (opts.throttle) await opts.throttle.take(part.length);
-      pending.push(part);
-      pendingBytes += part.length;
-      if (pendingBytes >= IO_CHUNK) await flush();
-      if (st.have + pendingBytes >= blob.size) break;
-    }
+    await receiveInto(res.body, fh, st, blob.size, {
+      ...(opts.throttle ? { throttle: opts.throttle } : {}),
+      onBytes: (n) => opts.onBytes?.(n, 'downloaded'),
+    });
   } catch (e) {
-    failure = e;
+    throw networkError(e, opts.url);
   } finally {
-    // What arrived before a failure is kept for the resume.
-    try {
-      await flush();
-    } catch (e) {
-      failure ??= e;
-    }
     await fh.close();
     if (st.have >= blob.size) res.body.destroy();
   }
-  if (failure !== null) throw networkError(failure, opts.url);
 }
