@@ -22,6 +22,11 @@ export const ConnectionState = z.object({
   server: ServerInfo.nullable(),
   /** Whether the workstation verified the server's content against the carmaker's root. */
   contentVerified: z.boolean(),
+  /**
+   * What the workstation is doing about this connection now: reaching the server, or verifying its
+   * content (the session is usable meanwhile; eligibility and writing wait for the verification).
+   */
+  activity: z.enum(['connecting', 'verifying']).nullable(),
   /** The signed-in user on that server, or null. */
   user: SessionUser.nullable(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),

@@ -183,6 +183,24 @@ describe('workstation faults, local agent access, clock', () => {
     });
   });
 
+  it('X12 connecting: the server and session are usable while TUF verifies, said as "verifying"; a failed verification disconnects with its error', async () => {
+    const service = createDesktopService({ stateDir: join(tmp.path, `ws-${++n}`), trustedRootFile: trustedRoot, confirmRetryMs: 60_000 });
+    try {
+      // The timestamp stalls a second, then its connection drops: the verification fails.
+      fault = (p) => (p.endsWith('timestamp.json') ? { kind: 'stall', afterBytes: 0, ms: 1_000 } : undefined);
+      expect(await service.connect({ url: lan.url })).toMatchObject({ server: { name: 'Evil box' }, contentVerified: false, activity: 'verifying', error: null });
+      await vi.waitFor(async () => expect((await service.getConnection({})).error).not.toBeNull(), { timeout: 15_000 });
+      expect(await service.getConnection({})).toMatchObject({ server: null, contentVerified: false, activity: null });
+      await expect(service.checkVehicle({ vin: c.vin })).rejects.toMatchObject({ code: 'SERVER_UNREACHABLE' });
+
+      fault = undefined;
+      await service.connect({ url: lan.url });
+      await vi.waitFor(async () => expect(await service.getConnection({})).toMatchObject({ contentVerified: true, activity: null, error: null }), { timeout: 15_000 });
+    } finally {
+      await service.close();
+    }
+  });
+
   it('C11 workstation clock 10 days ahead: METADATA_EXPIRED naming this computer\'s clock against the server\'s', async () => {
     const ws = workstation(join(tmp.path, `ws-${++n}`), trustedRoot);
     await ws.verify(lan.url);

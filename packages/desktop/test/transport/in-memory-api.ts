@@ -200,6 +200,7 @@ export function createInMemoryApi(initial: Partial<ConnectionState> = {}): InMem
     serverUrl: null,
     server: null,
     contentVerified: false,
+    activity: null,
     user: null,
     error: null,
     ...initial,
@@ -244,10 +245,11 @@ export function createInMemoryApi(initial: Partial<ConnectionState> = {}): InMem
               serverUrl,
               server: null,
               contentVerified: false,
+              activity: null,
               user: null,
               error: { code: 'SERVER_UNREACHABLE', message: `Nothing answers at ${serverUrl}` },
             }
-          : { serverUrl, server: serverInfo, contentVerified: true, user: null, error: null },
+          : { serverUrl, server: serverInfo, contentVerified: true, activity: null, user: null, error: null },
       );
     },
     async signIn({ username, password }) {

@@ -262,6 +262,7 @@ describe('the desktop API over Electron IPC and over the local agent', () => {
           serverUrl: 'http://box.local',
           server: serverInfo,
           contentVerified: true,
+          activity: null,
           user: null,
           error: null,
         },

@@ -3,8 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isPncError } from '@pnc/shared';
 import { trustedRootFile, workstationHome } from '../config/paths.js';
-import { createDesktopService } from '../service/desktop-service.js';
+import type { DesktopService } from '../service/desktop-service.js';
 import { startAgent } from './agent-server.js';
+import { deferredApi } from './deferred-api.js';
 
 const HELP = `pnc-agent — the workstation app in a browser (local agent on 127.0.0.1)
 
@@ -27,20 +28,33 @@ async function main(): Promise<void> {
     console.log(HELP);
     return;
   }
-  const api = createDesktopService({
-    stateDir: values['state-dir'] ?? workstationHome(),
-    trustedRootFile: trustedRootFile(values['trusted-root']),
-    ...(values.server ? { serverUrl: values.server } : {}),
-  });
+  const stateDir = values['state-dir'] ?? workstationHome();
+  const rootFile = trustedRootFile(values['trusted-root']);
+  let resolveService!: (service: Promise<DesktopService>) => void;
+  const service = new Promise<DesktopService>((resolve) => (resolveService = resolve));
   const agent = await startAgent({
-    api,
+    api: deferredApi(service),
     host: '127.0.0.1',
     port: values.port ? Number(values.port) : 0,
     rendererDir: fileURLToPath(new URL('../../renderer', import.meta.url)),
   });
   console.log(`Plug'nConnect is ready: open ${agent.url}`);
+  // Loaded once the address is out: the browser fetches the page meanwhile, and calls wait for it.
+  resolveService(
+    import('../service/desktop-service.js').then(({ createDesktopService }) =>
+      createDesktopService({
+        stateDir,
+        trustedRootFile: rootFile,
+        ...(values.server ? { serverUrl: values.server } : {}),
+      }),
+    ),
+  );
+  service.catch((err: unknown) => {
+    console.error(`Unexpected error: ${(err as Error).message}`);
+    process.exit(1);
+  });
   const stop = () => {
-    void Promise.all([agent.close(), api.close()]).finally(() => process.exit(0));
+    void Promise.all([agent.close(), service.then((s) => s.close())]).finally(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

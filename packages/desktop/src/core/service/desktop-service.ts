@@ -16,7 +16,7 @@ import {
   type KeyRecord,
   type KeyTarget,
 } from '@pnc/shared';
-import { discoverServers, type DiscoverOptions } from '../discovery/index.js';
+import type { DiscoverOptions } from '../discovery/index.js';
 import { createBlobCache } from '../download/blob-cache.js';
 import { downloadBlob } from '../download/blob-download.js';
 import type { BlockTarget } from '../fat32/index.js';
@@ -25,7 +25,7 @@ import { createKeyLedger } from '../keys/key-ledger.js';
 import { createWriteJobs } from '../keys/write-jobs.js';
 import { createDriveAccess } from '../drives/index.js';
 import { normalizeServerUrl, ServerClient } from '../server/server-client.js';
-import { fetchVerifiedCatalog, trustedVehicle, type VerifiedCatalog } from '../trust/verified-catalog.js';
+import type { VerifiedCatalog } from '../trust/verified-catalog.js';
 import { createLogFile } from '../util/log-file.js';
 import { createSessionStore, type SecretCodec } from './session-store.js';
 import { createSettingsStore } from './workstation-settings.js';
@@ -62,9 +62,26 @@ const DISCONNECTED: ConnectionState = {
   serverUrl: null,
   server: null,
   contentVerified: false,
+  activity: null,
   user: null,
   error: null,
 };
+
+// Loaded at first use, off the path to the first screen: tuf-js and its crypto for the
+// verification (which runs beside the sign-in check), bonjour for a LAN search.
+const loadTrust = () => import('../trust/verified-catalog.js');
+const loadDiscovery = () => import('../discovery/index.js');
+
+/** Runs async steps one after the other; `idle()` resolves when the last one queued is over. */
+function serializer() {
+  let queue: Promise<unknown> = Promise.resolve();
+  const run = <T>(f: () => Promise<T>): Promise<T> => {
+    const step = queue.then(f, f);
+    queue = step.catch(() => undefined);
+    return step;
+  };
+  return Object.assign(run, { idle: () => queue });
+}
 
 /**
  * The workstation's DesktopApi in plain Node: Electron's main process and the local agent both
@@ -75,7 +92,8 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
   const sessions = createSessionStore(opts.stateDir, opts.secrets);
   const workstation = opts.workstationName ?? hostname();
   let client: ServerClient | null = null;
-  let verified: VerifiedCatalog | null = null;
+  /** The verification of `client`'s content: eligibility, writing and LAN estimates wait for it. */
+  let verification: Promise<VerifiedCatalog> | null = null;
   let state: ConnectionState = DISCONNECTED;
   const emitEvent = (e: DesktopEvent) => events.emit('event', e);
   const drives = opts.drives ?? createDriveAccess();
@@ -134,13 +152,10 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
   };
   const jobs = createWriteJobs(ledger, onJob, emitKeys);
   const stopWatching = drives.watch((drives) => emitEvent({ type: 'drives', drives }));
-  // tuf-js keeps its trusted metadata in one folder, and state changes must not interleave.
-  let queue: Promise<unknown> = Promise.resolve();
-  const serialized = <T>(f: () => Promise<T>): Promise<T> => {
-    const run = queue.then(f, f);
-    queue = run.catch(() => undefined);
-    return run;
-  };
+  // Connection changes must not interleave; nor may verifications, which outlive the connect
+  // that started them, since tuf-js keeps its trusted metadata in one folder.
+  const serialized = serializer();
+  const verifying = serializer();
 
   const setState = (patch: Partial<ConnectionState>): ConnectionState => {
     state = { ...state, ...patch };
@@ -154,7 +169,7 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
   };
 
   function connected(): ServerClient {
-    if (!client || !verified)
+    if (!client || !verification)
       throw new PncError('SERVER_UNREACHABLE', "Connect to a Plug'nConnect server first.");
     return client;
   }
@@ -181,14 +196,23 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
       const c = new ServerClient(normalized);
       try {
         const server = await c.info();
-        const v = await fetchVerifiedCatalog({
-          serverUrl: c.baseUrl,
-          trustedRootFile: opts.trustedRootFile,
-          stateDir: opts.stateDir,
-          serverTime: server.serverTime,
-        });
-        client = c;
-        verified = v;
+        // The content is verified beside the sign-in check: the session is usable as soon as it is
+        // known, while everything that depends on the content waits for `verification`.
+        const outcome: { verified?: VerifiedCatalog; error?: unknown } = {};
+        const v = loadTrust().then(({ fetchVerifiedCatalog }) =>
+          verifying(() =>
+            fetchVerifiedCatalog({
+              serverUrl: c.baseUrl,
+              trustedRootFile: opts.trustedRootFile,
+              stateDir: opts.stateDir,
+              serverTime: server.serverTime,
+            }),
+          ),
+        );
+        const settled = v.then(
+          (catalog) => void (outcome.verified = catalog),
+          (e: unknown) => void (outcome.error = e ?? new Error('verification failed')),
+        );
         // Resume the saved sign-in for this server when its token is still good.
         let user: ConnectionState['user'] = null;
         const saved = await sessions.load();
@@ -197,16 +221,35 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
           user = await c.me().catch(() => null);
           if (!user) c.setToken(null);
         }
-        log.write('info', 'connected', {
-          server: c.baseUrl,
-          name: server.name,
-          contentVersion: v.version,
-          user: user?.username ?? null,
+        if (outcome.error !== undefined) throw outcome.error;
+        client = c;
+        verification = v;
+        log.write('info', 'connected', { server: c.baseUrl, name: server.name, user: user?.username ?? null });
+        void settled.then(() => {
+          // A later connect replaced this one: its outcome is not this connection's.
+          if (client !== c) return;
+          if (outcome.verified) {
+            log.write('info', 'content verified', { server: c.baseUrl, contentVersion: outcome.verified.version });
+            if (state.activity === 'verifying') setState({ contentVerified: true, activity: null });
+            return;
+          }
+          client = null;
+          verification = null;
+          log.write('warn', 'connection failed', { server: c.baseUrl, error: asError(outcome.error) });
+          setState({ ...DISCONNECTED, serverUrl: c.baseUrl, error: asError(outcome.error) });
         });
-        return setState({ serverUrl: c.baseUrl, server, contentVerified: true, user, error: null });
+        const done = outcome.verified !== undefined;
+        return setState({
+          serverUrl: c.baseUrl,
+          server,
+          contentVerified: done,
+          activity: done ? null : 'verifying',
+          user,
+          error: null,
+        });
       } catch (e) {
         client = null;
-        verified = null;
+        verification = null;
         log.write('warn', 'connection failed', { server: normalized, error: asError(e) });
         return setState({ ...DISCONNECTED, serverUrl: normalized, error: asError(e) });
       }
@@ -244,7 +287,13 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
   retry.unref();
 
   const ready = initialServer().then(async (url) => {
-    if (url) await connect(url);
+    if (url) {
+      // Said at once, so a screen opened now waits for this server instead of offering to search.
+      setState({ ...DISCONNECTED, serverUrl: url, activity: 'connecting' });
+      await connect(url);
+      // Confirmations go to a server whose content this workstation verified.
+      await verification?.catch(() => undefined);
+    }
     await sendConfirmations().catch(() => undefined);
   });
 
@@ -256,6 +305,7 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
     async discoverServers(input) {
       const timeoutMs = input?.timeoutMs ?? 2_500;
       const last = state.serverUrl ?? (await sessions.load())?.serverUrl;
+      const { discoverServers } = await loadDiscovery();
       const found = await discoverServers({
         ...opts.discovery,
         timeoutMs,
@@ -306,9 +356,10 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
     },
     async checkVehicle({ vin }) {
       const valid = parseVin(vin);
-      const vehicle = await signedIn().vehicle(valid);
+      const c = signedIn();
+      const [vehicle, verified, { trustedVehicle }] = await Promise.all([c.vehicle(valid), verification!, loadTrust()]);
       // Decided on the catalog and registry this workstation verified, not on the server's word.
-      return evaluateEligibility(trustedVehicle(verified!, vehicle), verified!.catalog);
+      return evaluateEligibility(trustedVehicle(verified, vehicle), verified.catalog);
     },
     async listDrives() {
       return drives.list();
@@ -321,13 +372,14 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
         });
       }
       const c = signedIn();
-      const vehicle = await c.vehicle(valid);
+      // Nothing is written before the content is verified.
+      const [vehicle, verified] = await Promise.all([c.vehicle(valid), verification!]);
       return jobs.start(
         { vin: valid, packageIds, targets },
         {
           client: c,
           serverName: state.server?.name ?? c.baseUrl,
-          verified: verified!,
+          verified,
           vehicle,
           open: (t) => drives.open(t),
           blobs: await blobSource(c),
@@ -367,7 +419,8 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
       const lastKeyBytesPerSecond = await settings.lastKeySpeed();
       let lanBytesPerSecond: number | null = null;
       try {
-        lanBytesPerSecond = await measureLan(signedIn(), verified!);
+        const c = signedIn();
+        lanBytesPerSecond = await measureLan(c, await verification!);
       } catch {
         // Not signed in, no content, or the server did not answer: no estimate from the LAN.
       }
@@ -390,7 +443,8 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
       stopWatching();
       await jobs.close();
       events.removeAllListeners();
-      await queue;
+      await serialized.idle();
+      await verifying.idle();
     },
   };
 }

@@ -79,6 +79,9 @@ export function App() {
   else if (shownView === 'status') body = <StatusView onChangeServer={() => (setChangingServer(true), show('wizard'))} />;
   else if (shownView === 'settings')
     body = <SettingsView onChangeServer={() => (setChangingServer(true), show('wizard'))} />;
+  // Started with a server: wait for it rather than offer to search the LAN.
+  else if (step === 'server' && connection?.activity === 'connecting' && !changingServer)
+    body = <p className="loading">{t('app.connecting', { server: connection.serverUrl })}</p>;
   else if (step === 'server')
     body = (
       <ServerStep

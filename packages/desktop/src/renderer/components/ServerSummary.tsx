@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { formatAge, formatDateTime } from '../i18n/format.js';
 import { isConnected } from '../stores/connection-store.js';
 import { useConnection } from '../stores/stores-context.js';
+import { ContentBadge } from './ContentBadge.js';
 import { useNow } from './use-now.js';
 
 /** The server this workstation works with, and how fresh and trustworthy its content is. */
@@ -20,7 +21,7 @@ export function ServerSummary({ onChange }: { onChange: (() => void) | null }) {
       </div>
     );
   }
-  const { server, contentVerified } = connection;
+  const { server } = connection;
   const content = server.content;
   const ageSeconds = content ? content.ageSeconds + Math.max(0, Math.round((now - receivedAt) / 1000)) : 0;
   return (
@@ -41,18 +42,7 @@ export function ServerSummary({ onChange }: { onChange: (() => void) | null }) {
           ) : (
             <span>{t('server.noContent')}</span>
           )}
-          {contentVerified ? (
-            <span className="badge badge--verified" title={t('server.verifiedHint')}>
-              <svg viewBox="0 0 16 16" aria-hidden="true">
-                <path d="M3.5 8.5l3 3 6-7" />
-              </svg>
-              {t('server.verified')}
-            </span>
-          ) : (
-            <span className="badge badge--warning" title={t('server.unverifiedHint')}>
-              {t('server.unverified')}
-            </span>
-          )}
+          <ContentBadge connection={connection} />
         </p>
       </div>
       {onChange && (

@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { formatAge, formatDateTime } from '../i18n/format.js';
 import { isConnected } from '../stores/connection-store.js';
 import { useConnection } from '../stores/stores-context.js';
+import { ContentBadge } from './ContentBadge.js';
 import { Icon } from './Icon.js';
 import { useNow } from './use-now.js';
 
@@ -15,7 +16,7 @@ export function StatusView({ onChangeServer }: { onChangeServer: () => void }) {
   const busy = useConnection((s) => s.pending === 'connect');
   const now = useNow(30_000);
   if (!isConnected(connection)) return null;
-  const { server, serverUrl, contentVerified } = connection;
+  const { server, serverUrl } = connection;
   const content = server.content;
   const since = Math.max(0, Math.round((now - receivedAt) / 1000));
   const sync = server.lastSync;
@@ -72,11 +73,7 @@ export function StatusView({ onChangeServer }: { onChangeServer: () => void }) {
               <div className="kv__row">
                 <dt>{t('status.signature')}</dt>
                 <dd>
-                  {contentVerified ? (
-                    <span className="badge badge--verified">{t('server.verified')}</span>
-                  ) : (
-                    <span className="badge badge--warning">{t('server.unverified')}</span>
-                  )}
+                  <ContentBadge connection={connection} />
                 </dd>
               </div>
             </dl>

@@ -93,12 +93,14 @@ export function createConnectionStore(
           set({ failure: toApiError(e) });
           return;
         }
-        // The core may still be connecting to the server it was started with: its answer could
-        // come before this page listened to events, so ask again (in the background) until there is one.
+        // The core may still be connecting to the server it was started with, or verifying its
+        // content: its answer could come before this page listened to events, so ask again (in the
+        // background) until it is settled.
+        const settled = (c: ConnectionState | null) => c?.serverUrl !== null && !c?.activity;
         void (async () => {
           for (let i = 0; i < 40 && !disposed; i++) {
             await new Promise((r) => setTimeout(r, 1_500));
-            if (disposed || get().connection?.serverUrl !== null || get().pending !== null) return;
+            if (disposed || settled(get().connection) || get().pending !== null) return;
             try {
               set({ connection: await api.getConnection({}), receivedAt: now() });
             } catch {
