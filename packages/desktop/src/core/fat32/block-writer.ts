@@ -41,6 +41,8 @@ export class BlockWriter {
     private readonly target: BlockTarget,
     private readonly blockBytes: number,
     private readonly signal: AbortSignal | undefined,
+    /** Told, after each write lands, the position below which every byte has been written. */
+    private readonly onLanded?: (position: number) => void,
   ) {
     this.block = Buffer.allocUnsafe(blockBytes);
     this.spare = Buffer.allocUnsafe(blockBytes);
@@ -91,11 +93,13 @@ export class BlockWriter {
       if (this.signal?.aborted) throw writeCancelled();
       await this.inFlight;
       const position = this.blockStart + this.fillStart;
-      const pending = this.target
-        .write(this.block.subarray(this.fillStart, this.fillEnd), position)
-        .catch((e: unknown) => {
+      const end = this.blockStart + this.fillEnd;
+      const pending = this.target.write(this.block.subarray(this.fillStart, this.fillEnd), position).then(
+        () => this.onLanded?.(end),
+        (e: unknown) => {
           throw writeFailed(e, position);
-        });
+        },
+      );
       // Observed when awaited next; marked handled now so a failure never goes "unhandled" meanwhile.
       pending.catch(() => undefined);
       this.inFlight = pending;

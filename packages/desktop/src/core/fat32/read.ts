@@ -206,14 +206,21 @@ export class Fat32Reader {
     const entry = await this.resolve(path);
     let left = entry.size;
     const clusters = Math.ceil(entry.size / this.vol.clusterBytes);
+    // One read ahead: the key is read while the caller hashes the previous chunk.
+    let ahead: Promise<Buffer> | null = null;
     for await (const run of this.runs(entry.firstCluster, clusters, true, path)) {
       for (let pos = run.offset, end = run.offset + run.bytes; pos < end && left > 0;) {
         const n = Math.min(READ_BYTES, end - pos, left);
-        yield await readExactly(this.target, pos, n);
+        const next = readExactly(this.target, pos, n);
+        // Observed when awaited; handled now so a failure while the caller stops early stays quiet.
+        next.catch(() => undefined);
+        if (ahead) yield await ahead;
+        ahead = next;
         pos += n;
         left -= n;
       }
     }
+    if (ahead) yield await ahead;
   }
 
   private async resolve(path: string): Promise<Entry> {

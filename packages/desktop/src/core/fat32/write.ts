@@ -26,6 +26,11 @@ export interface WriteOptions {
   onProgress?: (p: WriteProgress) => void;
   /** Size of the aligned writes, a multiple of 512; default 4 MiB. */
   blockBytes?: number;
+  /**
+   * After each write lands: every byte below `position` has been handed to the target (not yet
+   * synced). Files are laid down in plan order, so a file whose end is below it is all written.
+   */
+  onLanded?: (position: number) => void;
 }
 
 const DEFAULT_BLOCK_BYTES = 4 * MIB;
@@ -90,7 +95,7 @@ export async function writeFat32Volume(
     );
   }
   if (opts.signal?.aborted) throw writeCancelled();
-  const writer = new BlockWriter(target, blockBytes, opts.signal);
+  const writer = new BlockWriter(target, blockBytes, opts.signal, opts.onLanded);
   const progress = new Progress(opts.onProgress, plan.metadataBytes + plan.dataBytes);
   try {
     await writeMetadata(plan, layout, writer, progress, blockBytes);

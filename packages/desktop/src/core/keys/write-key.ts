@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   checkFat32Tree,
   evaluateEligibility,
@@ -21,6 +21,7 @@ import { etaSeconds, RateMeter } from '../progress/rate-meter.js';
 import type { ServerClient } from '../server/server-client.js';
 import { trustedVehicle, type VerifiedCatalog } from '../trust/verified-catalog.js';
 import { FanOut } from './fan-out.js';
+import { ReadBehind, verifyFile } from './read-behind.js';
 import { KEY_MANIFEST_PATH, renderManifest, type KeyManifest } from './key-manifest.js';
 
 export type WritePhase = 'preparing' | 'writing' | 'verifying' | 'finalizing' | 'done';
@@ -252,11 +253,25 @@ export async function writeKeys(req: WriteKeysRequest): Promise<KeyOutcome[]> {
       runs.map(async (r, i) => {
         if (r.error) return;
         r.progress = { ...r.progress, phase: 'writing' };
+        // Stops this key's writer when its read-back fails; the other keys go on.
+        const stop = new AbortController();
+        const signal = req.signal ? AbortSignal.any([req.signal, stop.signal]) : stop.signal;
+        const readBack = new ReadBehind(r.target!, r.plan!, files, r.out.dropCache, signal, (done) => {
+          if (r.progress.phase !== 'verifying') return;
+          r.progress = { ...r.progress, bytesDone: done };
+          emit();
+        });
+        const reading = readBack.run().catch((e: unknown) => {
+          if (!r.error) fail(r, e);
+          stop.abort();
+          fan.drop(i);
+        });
         const source = (file: PlannedFile) =>
           file.path === KEY_MANIFEST_PATH ? [r.writing] : fan.stream(i, file.path);
         try {
           await writeFat32Volume(r.plan!, r.target!, source, {
-            ...(req.signal ? { signal: req.signal } : {}),
+            signal,
+            onLanded: (position) => readBack.landedAt(position),
             onProgress: (p) => {
               const done = Math.min(
                 bytesTotal,
@@ -267,25 +282,21 @@ export async function writeKeys(req: WriteKeysRequest): Promise<KeyOutcome[]> {
               emit();
             },
           });
-          await r.target!.sync();
+          readBack.writerDone();
         } catch (e) {
-          fail(r, e);
+          if (!r.error) fail(r, e);
+          readBack.writerFailed();
           fan.drop(i);
         }
-      }),
-    );
-
-    phase = 'verifying';
-    emit();
-    await Promise.all(
-      live().map(async (r) => {
-        r.progress = { ...r.progress, phase: 'verifying', bytesDone: 0 };
+        // What is left of the read-back once the writing is over.
+        if (!r.error) r.progress = { ...r.progress, phase: 'verifying', bytesDone: readBack.verifiedBytes };
+        if (phase === 'writing' && live().every((k) => k.progress.phase !== 'writing')) {
+          phase = 'verifying';
+          emit();
+        }
+        await reading;
+        if (r.error) return;
         try {
-          const fromDevice = (await r.out.dropCache?.()) ?? false;
-          await verifyKeyFiles(r.target!, files, req.signal, (done) => {
-            r.progress = { ...r.progress, bytesDone: done };
-            emit();
-          });
           const complete: KeyManifest = {
             ...r.manifest,
             state: 'complete',
@@ -300,7 +311,7 @@ export async function writeKeys(req: WriteKeysRequest): Promise<KeyOutcome[]> {
           await r.target!.sync();
           r.manifest = complete;
           r.progress = { ...r.progress, phase: 'done', bytesDone: bytesTotal };
-          r.fromDevice = fromDevice;
+          r.fromDevice = readBack.fromDevice;
         } catch (e) {
           fail(r, e);
         }
@@ -349,27 +360,5 @@ export async function verifyKeyFiles(
 ): Promise<void> {
   const reader = await Fat32Reader.open(target);
   let done = 0;
-  for (const f of files) {
-    signal?.throwIfAborted();
-    const h = createHash('sha256');
-    let size = 0;
-    for await (const chunk of reader.readFile(f.path)) {
-      h.update(chunk);
-      size += chunk.length;
-      done += chunk.length;
-      onBytes?.(done);
-    }
-    const actual = h.digest('hex');
-    if (size !== f.size || actual !== f.sha256) {
-      throw new PncError(
-        'VERIFY_FAILED',
-        `"${f.path}" on the key does not read back as written: the key may be faulty. Use another key.`,
-        {
-          path: f.path,
-          expected: f.sha256,
-          actual,
-        },
-      );
-    }
-  }
+  for (const f of files) await verifyFile(reader, f, signal, (n) => onBytes?.((done += n)));
 }

@@ -16,6 +16,7 @@ import {
 } from '@pnc/shared';
 import { InstallationAck as InstallationAckSchema } from '@pnc/shared';
 import type { z } from 'zod';
+import { requestBlob, transportError } from './blob-request.js';
 
 export interface ServerClientOptions {
   token?: string;
@@ -38,16 +39,7 @@ export function toPncError(e: unknown, baseUrl: string): PncError {
         },
       );
     }
-    if (e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT') {
-      return new PncError('TIMEOUT', `The server at ${baseUrl} did not answer in time.`);
-    }
-    return new PncError(
-      'SERVER_UNREACHABLE',
-      `Cannot reach the server at ${baseUrl} (${e.code ?? e.message}). Check the address and the network.`,
-      {
-        cause: e.code,
-      },
-    );
+    return transportError(e.code, e.message, baseUrl);
   }
   return new PncError('INTERNAL', (e as Error)?.message ?? String(e));
 }
@@ -63,10 +55,14 @@ export function normalizeServerUrl(input: string): string {
   return u.toString().replace(/\/$/, '');
 }
 
-/** Typed client of the LAN API (axios). Answers are validated against the shared contract. */
+/**
+ * Typed client of the LAN API: JSON calls over axios, validated against the shared contract;
+ * blob bodies over node:http (see blob-request).
+ */
 export class ServerClient {
   readonly baseUrl: string;
   readonly http: AxiosInstance;
+  private authorization: string | null = null;
 
   constructor(baseUrl: string, opts: ServerClientOptions = {}) {
     this.baseUrl = normalizeServerUrl(baseUrl);
@@ -80,7 +76,8 @@ export class ServerClient {
 
   /** Uses this bearer token from now on (null signs the client out). */
   setToken(token: string | null): void {
-    if (token) this.http.defaults.headers.common.authorization = `Bearer ${token}`;
+    this.authorization = token ? `Bearer ${token}` : null;
+    if (this.authorization) this.http.defaults.headers.common.authorization = this.authorization;
     else delete this.http.defaults.headers.common.authorization;
   }
 
@@ -142,26 +139,23 @@ export class ServerClient {
     return this.getJson(routePath(apiRoutes.eligibility.path, { vin }), EligibilityResult);
   }
 
-  /** Opens a blob stream from `start`, with If-Range so a changed file never splices. */
-  async openBlob(
+  /**
+   * Opens a blob stream from `start`, with If-Range so a changed file never splices. No overall
+   * timeout: the downloader watches the bytes (see the idle timer in blob-download).
+   */
+  openBlob(
     hash: string,
     start: number,
     signal?: AbortSignal,
   ): Promise<{ stream: Readable; status: number; total: number }> {
-    try {
-      const res = await this.http.get<Readable>(routePath(apiRoutes.blob.path, { hash }), {
-        responseType: 'stream',
-        timeout: 0,
-        headers: start > 0 ? { range: `bytes=${start}-`, 'if-range': `"${hash}"` } : {},
-        ...(signal ? { signal } : {}),
-        // Follow the bytes, not a whole-download timer: see the idle timer in blob-download.
-        validateStatus: (s) => s === 200 || s === 206,
-      });
-      const range = /\/(\d+)$/.exec(String(res.headers['content-range'] ?? ''));
-      const total = range ? Number(range[1]) : Number(res.headers['content-length'] ?? -1);
-      return { stream: res.data, status: res.status, total };
-    } catch (e) {
-      throw toPncError(e, this.baseUrl);
-    }
+    const headers: Record<string, string> =
+      start > 0 ? { range: `bytes=${start}-`, 'if-range': `"${hash}"` } : {};
+    if (this.authorization) headers.authorization = this.authorization;
+    return requestBlob(
+      `${this.baseUrl}${routePath(apiRoutes.blob.path, { hash })}`,
+      this.baseUrl,
+      headers,
+      signal,
+    );
   }
 }

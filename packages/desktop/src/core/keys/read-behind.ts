@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import { PncError, type PackageFile } from '@pnc/shared';
+import { Fat32Reader, type BlockTarget, type Fat32Plan } from '../fat32/index.js';
+
+/**
+ * Files are read back in batches of at least this many written bytes: each batch costs an fsync
+ * and a cache drop, and the last one is the only read-back left once the writing ends.
+ */
+const BATCH_BYTES = 128 * 1024 * 1024;
+
+/** Reads one file through an independent FAT32 reader and compares it with the signed size and hash. */
+export async function verifyFile(
+  reader: Fat32Reader,
+  f: PackageFile,
+  signal: AbortSignal | undefined,
+  onBytes: (n: number) => void,
+): Promise<void> {
+  signal?.throwIfAborted();
+  const h = createHash('sha256');
+  let size = 0;
+  for await (const chunk of reader.readFile(f.path)) {
+    h.update(chunk);
+    size += chunk.length;
+    onBytes(chunk.length);
+  }
+  const actual = h.digest('hex');
+  if (size !== f.size || actual !== f.sha256) {
+    throw new PncError(
+      'VERIFY_FAILED',
+      `"${f.path}" on the key does not read back as written: the key may be faulty. Use another key.`,
+      {
+        path: f.path,
+        expected: f.sha256,
+        actual,
+      },
+    );
+  }
+}
+
+/**
+ * Reads a key back while it is still being written, so the read-back overlaps the writing
+ * instead of following it. The writer reports how far its writes have landed; once a batch of
+ * whole files lies below that point the key is fsynced, its OS cache dropped (so the reads come
+ * from the key itself), and those files are read and hashed. A file is only ever read after a
+ * sync that followed its last write. `run` resolves once every file matched, and never before
+ * `writerDone` (the writer's own final fsync).
+ */
+export class ReadBehind {
+  private landed = 0;
+  private writer: 'writing' | 'done' | 'failed' = 'writing';
+  private wake: (() => void) | null = null;
+  /** Every cache drop worked: the read-back came from the key, not from memory. */
+  fromDevice = true;
+  /** Bytes of files read back and matched so far (and of the one being read). */
+  verifiedBytes = 0;
+
+  constructor(
+    private readonly target: BlockTarget,
+    private readonly plan: Fat32Plan,
+    private readonly files: PackageFile[],
+    private readonly dropCache: (() => Promise<boolean>) | undefined,
+    private readonly signal: AbortSignal | undefined,
+    private readonly onBytes: (done: number) => void,
+  ) {}
+
+  /** From the writer (see WriteOptions.onLanded). */
+  landedAt(position: number): void {
+    this.landed = Math.max(this.landed, position);
+    this.notify();
+  }
+
+  /** The writer finished and fsynced: whatever is left can be read back now. */
+  writerDone(): void {
+    this.writer = 'done';
+    this.notify();
+  }
+
+  /** The writer gave up: stop reading (the key is failed anyway). */
+  writerFailed(): void {
+    this.writer = 'failed';
+    this.notify();
+  }
+
+  async run(): Promise<void> {
+    const onAbort = () => this.notify();
+    this.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.readAll();
+    } finally {
+      this.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async readAll(): Promise<void> {
+    const at = new Map(this.plan.files.map((p) => [p.path, p]));
+    // In the order the writer lays them down.
+    const queue = this.files
+      .map((f) => ({ f, end: at.get(f.path)!.offset + f.size }))
+      .sort((a, b) => a.end - b.end);
+    let reader: Fat32Reader | null = null;
+    let next = 0;
+    let verifiedTo = 0;
+    while (next < queue.length) {
+      const ready = await this.nextBatch(queue[next]!.end, verifiedTo);
+      if (!ready) return;
+      // Bytes below `upTo` landed before this sync started: after it they are on the key.
+      const upTo = this.landed;
+      await this.target.sync();
+      if (this.dropCache) this.fromDevice = (await this.dropCache()) && this.fromDevice;
+      else this.fromDevice = false;
+      // The metadata comes first on the key, so it is on the key from the first batch on.
+      reader ??= await Fat32Reader.open(this.target);
+      while (next < queue.length && queue[next]!.end <= upTo) {
+        await verifyFile(reader, queue[next]!.f, this.signal, (n) => this.onBytes((this.verifiedBytes += n)));
+        next++;
+      }
+      verifiedTo = upTo;
+    }
+    // Every file matched, but the key only counts once the writer's final fsync returned.
+    await this.nextBatch(Infinity, verifiedTo);
+  }
+
+  /**
+   * Waits until the file ending at `end` has landed and a batch worth reading has built up
+   * (or the writer is done). False when the writer failed or the write was cancelled.
+   */
+  private async nextBatch(end: number, verifiedTo: number): Promise<boolean> {
+    for (;;) {
+      this.signal?.throwIfAborted();
+      if (this.writer === 'failed') return false;
+      if (this.writer === 'done') return true;
+      if (this.landed >= end && this.landed - verifiedTo >= BATCH_BYTES) return true;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+}
