@@ -11,7 +11,7 @@ import {
   type VehicleInfo,
 } from '@pnc/shared';
 import { lookUpVehicle, type VehicleLookup } from '../../db/vehicle-lookup.js';
-import { loadCurrentCatalog } from '../../mirror/catalog-cache.js';
+import { catalogOf, loadCurrentCatalog } from '../../mirror/catalog-cache.js';
 import type { AppDeps } from '../context.js';
 import { parseWith } from '../validate.js';
 
@@ -43,30 +43,12 @@ function currentCatalog(deps: AppDeps): CatalogResponse {
   return current;
 }
 
-/** A publication landing between the two reads of one answer is rare; more than this in a row is not. */
-const READ_ATTEMPTS = 3;
-
 export function contentRoutes(app: FastifyInstance, deps: AppDeps): void {
-  /** The parsed catalog last judged against, so an answer reads the database once, not twice. */
-  let held: { snapshotVersion: number; catalogSha256: string; catalog: Catalog } | null = null;
-
-  /** The vehicle and the catalog of the same publication. */
+  /** The vehicle and the catalog of the same publication, from one read of the database. */
   function eligibilityInputs(vin: string): { vehicle: VehicleInfo; catalog: Catalog } {
-    for (let attempt = 1; ; attempt++) {
-      const found = lookUpVehicle(deps.db, vin);
-      if (!found.catalog) throw noContentYet();
-      const { snapshotVersion, catalogSha256 } = found.catalog;
-      if (held?.snapshotVersion === snapshotVersion && held.catalogSha256 === catalogSha256) {
-        return { vehicle: toVehicleInfo(vin, found), catalog: held.catalog };
-      }
-      // loadCurrentCatalog parses the file once per version, reading the current row again: a
-      // publication in between means the record read above is already replaced, so read it again.
-      const current = currentCatalog(deps);
-      if (current.version === snapshotVersion)
-        held = { snapshotVersion, catalogSha256, catalog: current.catalog };
-      else if (attempt < READ_ATTEMPTS) continue;
-      return { vehicle: toVehicleInfo(vin, found), catalog: current.catalog };
-    }
+    const found = lookUpVehicle(deps.db, vin);
+    if (!found.catalog) throw noContentYet();
+    return { vehicle: toVehicleInfo(vin, found), catalog: catalogOf(deps.config.dataDir, found.catalog) };
   }
 
   app.get('/api/v1/catalog', async (): Promise<CatalogResponse> => currentCatalog(deps));
