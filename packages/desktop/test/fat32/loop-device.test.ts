@@ -62,6 +62,10 @@ describe('writing through a block device', () => {
 
           plan = planFat32Volume({ volumeBytes: target.size, files });
           await writeFat32Volume(plan, target, (f) => unevenChunks(contentOf(f.path, f.size)));
+          // The device took the writes with O_DIRECT, from the writer's aligned buffers.
+          expect(target.direct?.active).toBe(true);
+          expect(target.direct!.bytesWritten).toBeGreaterThan(plan.dataBytes);
+          expect(target.direct!.bytesBounced).toBe(0);
         } finally {
           await target.close();
         }

@@ -1,4 +1,13 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PackageFile, VehicleInfo } from '@pnc/shared';
@@ -92,6 +101,33 @@ describe('writing keys from the server (real server process, real images)', () =
     for (const img of [a, b]) {
       expect(fsckImage(img).clean).toBe(true);
       expect(await readKey(img)).toMatchObject({ intact: true, state: 'complete' });
+    }
+  });
+
+  it('reads back from the key itself: through O_DIRECT on a disk, not claimed on tmpfs without a cache drop', async () => {
+    const disk = join(stack.dir, 'direct.img');
+    const dirs = existsSync('/dev/shm') ? [mkdtempSync('/dev/shm/pnc-key-')] : [];
+    try {
+      const shm = dirs.map((d) => join(d, 'cached.img'));
+      const out = await writeKeys({ ...base, keys: [imageKey(disk), ...shm.map((p) => imageKey(p))] });
+      expect(out.map((o) => o.ok)).toEqual([true, ...shm.map(() => true)]);
+      // The stack lives in the OS temp folder, a disk here: O_DIRECT, no cache to drop.
+      if (
+        !['tmpfs', 'ramfs'].includes(
+          execFileSync('stat', ['-f', '-c', '%T', stack.dir], { encoding: 'utf8' }).trim(),
+        )
+      ) {
+        expect(out[0]!.ok && out[0]!.result.readBackFromDevice).toBe(true);
+      }
+      // tmpfs refuses O_DIRECT and these keys have no dropCache: the read-back came from memory.
+      for (const o of out.slice(1)) expect(o.ok && o.result.readBackFromDevice).toBe(false);
+      for (const img of [disk, ...shm]) {
+        expect(fsckImage(img).clean).toBe(true);
+        expect(await readKey(img)).toMatchObject({ intact: true, state: 'complete' });
+      }
+    } finally {
+      rmSync(disk, { force: true });
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
     }
   });
 

@@ -26,6 +26,8 @@ export function writeFailed(e: unknown, position: number | null): PncError {
  * being written, and filling waits for that write, which gives the source backpressure.
  * On a `zeroed` target (a fresh sparse image), zeros with nothing pending before them in
  * their block are skipped rather than written, so the free parts of a huge image stay holes.
+ * On a target with direct I/O the buffers come from it (aligned), so whole blocks go to the
+ * device without a copy.
  */
 export class BlockWriter {
   private spare: Buffer;
@@ -36,6 +38,8 @@ export class BlockWriter {
   private fillStart = 0;
   private fillEnd = 0;
   private inFlight: Promise<void> = Promise.resolve();
+  /** Absolute end of the last write handed to the target. */
+  private writtenTo = 0;
 
   constructor(
     private readonly target: BlockTarget,
@@ -44,8 +48,9 @@ export class BlockWriter {
     /** Told, after each write lands, the position below which every byte has been written. */
     private readonly onLanded?: (position: number) => void,
   ) {
-    this.block = Buffer.allocUnsafe(blockBytes);
-    this.spare = Buffer.allocUnsafe(blockBytes);
+    const alloc = (n: number) => target.direct?.allocate(n) ?? Buffer.allocUnsafe(n);
+    this.block = alloc(blockBytes);
+    this.spare = alloc(blockBytes);
   }
 
   /** The absolute position the next byte goes to. */
@@ -92,9 +97,22 @@ export class BlockWriter {
     if (this.fillEnd > this.fillStart) {
       if (this.signal?.aborted) throw writeCancelled();
       await this.inFlight;
-      const position = this.blockStart + this.fillStart;
+      let from = this.fillStart;
+      const direct = this.target.direct;
+      if (direct?.active && this.target.zeroed) {
+        // A write starting inside a sector would send its head through the OS cache. Every byte
+        // before fillStart that no write covered was skipped as zero, and is zero on a zeroed
+        // target: start the write on the sector instead, with those zeros.
+        const over = (this.blockStart + from) % direct.alignment;
+        if (over > 0 && this.blockStart + from - over >= Math.max(this.blockStart, this.writtenTo)) {
+          this.block.fill(0, from - over, from);
+          from -= over;
+        }
+      }
+      const position = this.blockStart + from;
       const end = this.blockStart + this.fillEnd;
-      const pending = this.target.write(this.block.subarray(this.fillStart, this.fillEnd), position).then(
+      this.writtenTo = end;
+      const pending = this.target.write(this.block.subarray(from, this.fillEnd), position).then(
         () => this.onLanded?.(end),
         (e: unknown) => {
           throw writeFailed(e, position);

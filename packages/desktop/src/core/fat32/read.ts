@@ -145,6 +145,8 @@ function parseDirectory(buf: Buffer): Entry[] {
 export class Fat32Reader {
   private readonly fatCache = new Map<number, Buffer>();
   private readonly dirCache = new Map<number, Entry[]>();
+  /** READ_BYTES buffers of readFile calls that ended, for the next ones. */
+  private readonly spareBuffers: Buffer[] = [];
 
   private constructor(
     private readonly target: BlockTarget,
@@ -201,26 +203,60 @@ export class Fat32Reader {
     return out;
   }
 
-  /** A file's bytes; names match ignoring case, by long or short name, as FAT32 does. */
-  async *readFile(path: string): AsyncIterable<Buffer> {
+  /**
+   * A file's bytes; names match ignoring case, by long or short name, as FAT32 does. With
+   * `transient`, each chunk is only valid until the next one is asked for (its buffer is reused):
+   * for callers that consume it at once, such as a hash, and spares a copy per chunk.
+   */
+  async *readFile(path: string, opts: { transient?: boolean } = {}): AsyncIterable<Buffer> {
     const entry = await this.resolve(path);
     let left = entry.size;
     const clusters = Math.ceil(entry.size / this.vol.clusterBytes);
+    // Reads are whole sectors of the target's alignment (the last one rounded up, still inside
+    // the file's last cluster, as runs end on cluster boundaries) into aligned buffers, so that
+    // a target with direct I/O reads them straight from the device without a copy.
+    const align = this.target.direct?.alignment ?? 1;
+    // Two buffers: one being read while the caller has the other.
+    const ring = [this.takeBuffer(), this.takeBuffer()];
+    let turn = 0;
     // One read ahead: the key is read while the caller hashes the previous chunk.
     let ahead: Promise<Buffer> | null = null;
-    for await (const run of this.runs(entry.firstCluster, clusters, true, path)) {
-      for (let pos = run.offset, end = run.offset + run.bytes; pos < end && left > 0;) {
-        const n = Math.min(READ_BYTES, end - pos, left);
-        const next = readExactly(this.target, pos, n);
-        // Observed when awaited; handled now so a failure while the caller stops early stays quiet.
-        next.catch(() => undefined);
-        if (ahead) yield await ahead;
-        ahead = next;
-        pos += n;
-        left -= n;
+    let latest: Promise<Buffer> | null = null;
+    try {
+      for await (const run of this.runs(entry.firstCluster, clusters, true, path)) {
+        for (let pos = run.offset, end = run.offset + run.bytes; pos < end && left > 0;) {
+          const n = Math.min(READ_BYTES, end - pos, left);
+          const span = Math.min(end - pos, Math.ceil(n / align) * align);
+          const buf = ring[turn++ % 2]!;
+          const next = readInto(this.target, buf.subarray(0, span), pos).then(() => buf.subarray(0, n));
+          // Observed when awaited; handled now so a failure while the caller stops early stays quiet.
+          next.catch(() => undefined);
+          latest = next;
+          if (ahead) {
+            const chunk = await ahead;
+            yield opts.transient ? chunk : Buffer.from(chunk);
+          }
+          ahead = next;
+          pos += n;
+          left -= n;
+        }
       }
+      if (ahead) {
+        const chunk = await ahead;
+        ahead = null;
+        yield opts.transient ? chunk : Buffer.from(chunk);
+      }
+    } finally {
+      // The buffers go back to the pool only once no read is still filling them.
+      await Promise.allSettled([ahead, latest]);
+      this.spareBuffers.push(...ring);
     }
-    if (ahead) yield await ahead;
+  }
+
+  private takeBuffer(): Buffer {
+    return (
+      this.spareBuffers.pop() ?? this.target.direct?.allocate(READ_BYTES) ?? Buffer.allocUnsafe(READ_BYTES)
+    );
   }
 
   private async resolve(path: string): Promise<Entry> {
@@ -323,9 +359,13 @@ export class Fat32Reader {
 
 async function readExactly(target: BlockTarget, position: number, length: number): Promise<Buffer> {
   const buf = Buffer.alloc(length);
+  await readInto(target, buf, position);
+  return buf;
+}
+
+async function readInto(target: BlockTarget, buf: Buffer, position: number): Promise<void> {
   const n = await target.read(buf, position);
-  if (n !== length) {
+  if (n !== buf.length) {
     throw corrupt(`it ends at byte ${position + n}, inside its own structures.`, { position });
   }
-  return buf;
 }

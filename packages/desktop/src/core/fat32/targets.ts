@@ -1,6 +1,7 @@
 import { constants, type Stats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { PncError } from '@pnc/shared';
+import { DirectIo, DIRECT_PROBE_BYTES, type DirectAccess } from './direct-io.js';
 import { SECTOR_BYTES } from './geometry.js';
 
 /** Where a volume is written: a block device or an image file, addressed by absolute byte offsets. */
@@ -13,14 +14,32 @@ export interface BlockTarget {
   read(buf: Buffer, position: number): Promise<number>;
   /** True when every byte not yet written reads as zero (a fresh sparse image): runs of zeros need no writing. */
   readonly zeroed?: boolean;
+  /**
+   * Present when the target bypasses the OS cache (O_DIRECT): the aligned part of every write
+   * and all reads go straight to the device, so what is read back comes from the key itself.
+   * Writers should take their buffers from `direct.allocate` to spare a copy.
+   */
+  readonly direct?: DirectAccess;
 }
 
+/**
+ * A file or device, through two descriptors when O_DIRECT is available: the direct one for the
+ * aligned part of each write and for all reads, the ordinary one for the unaligned ends of a
+ * write (the kernel keeps the two coherent) and for fsync — fsync is per file, so it also makes
+ * durable what went through the direct descriptor, and flushes the device's own cache.
+ */
 class FileTarget implements BlockTarget {
+  /** An own property (not a getter), so wrappers made with `{ ...target }` keep it. */
+  readonly direct?: DirectAccess;
+
   constructor(
     private readonly fh: FileHandle,
     readonly size: number,
     readonly zeroed: boolean,
-  ) {}
+    private readonly directIo: DirectIo | null = null,
+  ) {
+    if (directIo) this.direct = directIo;
+  }
 
   async write(buf: Buffer, position: number): Promise<void> {
     if (position < 0 || position + buf.length > this.size) {
@@ -33,6 +52,25 @@ class FileTarget implements BlockTarget {
         },
       );
     }
+    const d = this.directIo;
+    if (d?.active) {
+      // Unaligned head and tail through the cache, the aligned middle straight to the device.
+      const a = d.alignment;
+      const head = Math.min(buf.length, mod(-position, a));
+      const middle = buf.length - head - ((buf.length - head) % a);
+      if (middle > 0) {
+        await this.writeCached(buf.subarray(0, head), position);
+        if (!(await d.write(buf.subarray(head, head + middle), position + head))) {
+          await this.writeCached(buf.subarray(head, head + middle), position + head);
+        }
+        await this.writeCached(buf.subarray(head + middle), position + head + middle);
+        return;
+      }
+    }
+    await this.writeCached(buf, position);
+  }
+
+  private async writeCached(buf: Buffer, position: number): Promise<void> {
     for (let done = 0; done < buf.length;) {
       const { bytesWritten } = await this.fh.write(buf, done, buf.length - done, position + done);
       done += bytesWritten;
@@ -40,6 +78,8 @@ class FileTarget implements BlockTarget {
   }
 
   async read(buf: Buffer, position: number): Promise<number> {
+    const direct = await this.directIo?.read(buf, position);
+    if (direct !== undefined && direct !== null) return direct;
     let done = 0;
     while (done < buf.length) {
       const { bytesRead } = await this.fh.read(buf, done, buf.length - done, position + done);
@@ -53,10 +93,16 @@ class FileTarget implements BlockTarget {
     return this.fh.sync();
   }
 
-  close(): Promise<void> {
-    return this.fh.close();
+  async close(): Promise<void> {
+    try {
+      await this.directIo?.close();
+    } finally {
+      await this.fh.close();
+    }
   }
 }
+
+const mod = (n: number, a: number) => ((n % a) + a) % a;
 
 function openFailed(
   path: string,
@@ -86,11 +132,14 @@ export async function openImageTarget(path: string, size: number): Promise<Block
   }
   try {
     await fh.truncate(size);
+    // Real zeros (not a hole) where DirectIo probes the alignment: reads of a hole check nothing.
+    const head = Math.min(size, DIRECT_PROBE_BYTES);
+    await fh.write(Buffer.alloc(head), 0, head, 0);
   } catch (e) {
     await fh.close();
     throw openFailed(path, e);
   }
-  return new FileTarget(fh, size, true);
+  return new FileTarget(fh, size, true, await DirectIo.open(path, constants.O_RDWR));
 }
 
 /**
@@ -110,7 +159,9 @@ export async function openDeviceTarget(path: string, size?: number): Promise<Blo
     throw openFailed(path, e);
   }
   try {
-    return new FileTarget(fh, size ?? (st.isFile() ? st.size : await probeSize(fh)), false);
+    const bytes = size ?? (st.isFile() ? st.size : await probeSize(fh));
+    // Not O_EXCL: this descriptor already holds the device exclusively.
+    return new FileTarget(fh, bytes, false, await DirectIo.open(path, constants.O_RDWR));
   } catch (e) {
     await fh.close();
     throw openFailed(path, e);
@@ -148,7 +199,8 @@ export async function openReadOnlyTarget(path: string): Promise<BlockTarget> {
   }
   try {
     const st = await fh.stat();
-    return new FileTarget(fh, st.isFile() ? st.size : await probeSize(fh), false);
+    const size = st.isFile() ? st.size : await probeSize(fh);
+    return new FileTarget(fh, size, false, await DirectIo.open(path, constants.O_RDONLY));
   } catch (e) {
     await fh.close();
     throw openFailed(path, e, 'VERIFY_FAILED');

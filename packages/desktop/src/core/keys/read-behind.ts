@@ -4,7 +4,8 @@ import { Fat32Reader, type BlockTarget, type Fat32Plan } from '../fat32/index.js
 
 /**
  * Files are read back in batches of at least this many written bytes: each batch costs an fsync
- * and a cache drop, and the last one is the only read-back left once the writing ends.
+ * (and a cache drop when the target has no direct I/O), and the last one is the only read-back
+ * left once the writing ends.
  */
 const BATCH_BYTES = 128 * 1024 * 1024;
 
@@ -18,7 +19,7 @@ export async function verifyFile(
   signal?.throwIfAborted();
   const h = createHash('sha256');
   let size = 0;
-  for await (const chunk of reader.readFile(f.path)) {
+  for await (const chunk of reader.readFile(f.path, { transient: true })) {
     h.update(chunk);
     size += chunk.length;
     onBytes(chunk.length);
@@ -40,8 +41,9 @@ export async function verifyFile(
 /**
  * Reads a key back while it is still being written, so the read-back overlaps the writing
  * instead of following it. The writer reports how far its writes have landed; once a batch of
- * whole files lies below that point the key is fsynced, its OS cache dropped (so the reads come
- * from the key itself), and those files are read and hashed. A file is only ever read after a
+ * whole files lies below that point the key is fsynced and those files are read and hashed —
+ * from the key itself: through the target's direct I/O (O_DIRECT) when it has it, else after
+ * dropping the key's OS cache. A file is only ever read after a
  * sync that followed its last write. `run` resolves once every file matched, and never before
  * `writerDone` (the writer's own final fsync).
  */
@@ -49,7 +51,7 @@ export class ReadBehind {
   private landed = 0;
   private writer: 'writing' | 'done' | 'failed' = 'writing';
   private wake: (() => void) | null = null;
-  /** Every cache drop worked: the read-back came from the key, not from memory. */
+  /** Every read went to the device (direct I/O, or every cache drop worked): not from memory. */
   fromDevice = true;
   /** Bytes of files read back and matched so far (and of the one being read). */
   verifiedBytes = 0;
@@ -106,14 +108,17 @@ export class ReadBehind {
       // Bytes below `upTo` landed before this sync started: after it they are on the key.
       const upTo = this.landed;
       await this.target.sync();
-      if (this.dropCache) this.fromDevice = (await this.dropCache()) && this.fromDevice;
-      else this.fromDevice = false;
+      // Direct reads bypass the cache: nothing to drop.
+      const direct = this.target.direct?.active === true;
+      if (!direct) this.fromDevice = (await this.dropCache?.()) === true && this.fromDevice;
       // The metadata comes first on the key, so it is on the key from the first batch on.
       reader ??= await Fat32Reader.open(this.target);
       while (next < queue.length && queue[next]!.end <= upTo) {
         await verifyFile(reader, queue[next]!.f, this.signal, (n) => this.onBytes((this.verifiedBytes += n)));
         next++;
       }
+      // Direct I/O given up during the batch: some reads may have come from the cache.
+      if (direct && !this.target.direct?.active) this.fromDevice = false;
       verifiedTo = upTo;
     }
     // Every file matched, but the key only counts once the writer's final fsync returned.

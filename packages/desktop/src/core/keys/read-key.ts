@@ -37,7 +37,7 @@ export async function readKey(
       const h = createHash('sha256');
       let size = 0;
       try {
-        for await (const c of reader.readFile(f.path)) {
+        for await (const c of reader.readFile(f.path, { transient: true })) {
           h.update(c);
           size += c.length;
           done += c.length;

@@ -49,7 +49,10 @@ export interface KeyOutput {
   label: string;
   volumeBytes: number;
   openTarget: () => Promise<BlockTarget>;
-  /** Drops the OS cache of the key before read-back, so verification reads the key itself. */
+  /**
+   * Drops the OS cache of the key before read-back, so verification reads the key itself; only
+   * used when the target has no direct I/O (BlockTarget.direct), whose reads bypass the cache.
+   */
   dropCache?: () => Promise<boolean>;
 }
 
@@ -79,7 +82,7 @@ export interface WriteKeyResult {
   files: number;
   bytes: number;
   seconds: number;
-  /** Whether the read-back could bypass the OS cache (see KeyOutput.dropCache). */
+  /** Whether the read-back bypassed the OS cache: direct I/O, or every KeyOutput.dropCache worked. */
   readBackFromDevice: boolean;
 }
 
