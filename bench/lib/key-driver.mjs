@@ -48,6 +48,10 @@ function throttled(target, rate) {
     get zeroed() {
       return target.zeroed;
     },
+    // Direct I/O as the key has it (aligned buffers for the writer, read-back from the device).
+    get direct() {
+      return target.direct;
+    },
     async write(buf, position) {
       const now = performance.now();
       next = Math.max(next, now - (burst / rate) * 1000) + (buf.length / rate) * 1000;

@@ -1,7 +1,7 @@
 // Row 1: key creation in one streaming pass (server → desktop core → FAT32 image / loop device),
 // against curl reading the same bytes from nginx and dd writing as many bytes to the same target.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { rmSync, truncateSync, writeFileSync, closeSync, openSync } from 'node:fs';
+import { readFileSync, rmSync, truncateSync, writeFileSync, closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { fmtBytes, fmtRate, fmtSeconds, has, isRoot, KEY_CLI, log, MiB, node, run } from '../lib/common.mjs';
 
@@ -33,10 +33,35 @@ export async function curlAll(ctx, baseUrl, files, headers = {}) {
   return { seconds: r.seconds, bytes };
 }
 
-async function ddTo(target, bytes, create) {
+/** GNU time (`/usr/bin/time`), to report a process's CPU user and system seconds. */
+const TIME = has('/usr/bin/time') ? '/usr/bin/time' : null;
+
+/** Wraps a command so that its CPU times land in `file` (when GNU time is there). */
+function withCpu(cmd, args, file) {
+  return TIME ? [TIME, ['-f', '%U %S', '-o', file, cmd, ...args]] : [cmd, args];
+}
+
+function cpuFrom(file) {
+  try {
+    const [user, sys] = readFileSync(file, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
+    rmSync(file, { force: true });
+    return Number.isFinite(user) && Number.isFinite(sys) ? { user, sys } : null;
+  } catch {
+    return null;
+  }
+}
+
+const fmtCpu = (cpu) => (cpu ? `CPU ${fmtSeconds(cpu.user)} user + ${fmtSeconds(cpu.sys)} sys` : 'CPU not measured');
+
+/** dd of zeros, 4 MiB blocks, fsynced; `direct` adds oflag=direct (no page cache). */
+async function ddTo(ctx, target, bytes, create, direct = false) {
   if (create) closeSync(openSync(target, 'w'));
   const count = Math.ceil(bytes / (4 * MiB));
-  return (await run('dd', ['if=/dev/zero', `of=${target}`, 'bs=4M', `count=${count}`, 'conv=fsync'])).seconds;
+  const cpuFile = join(ctx.tmp, `dd-cpu-${Date.now()}`);
+  const dd = ['if=/dev/zero', `of=${target}`, 'bs=4M', `count=${count}`, 'conv=fsync', ...(direct ? ['oflag=direct'] : [])];
+  const [cmd, args] = withCpu('dd', dd, cpuFile);
+  const { seconds } = await run(cmd, args);
+  return { seconds, cpu: cpuFrom(cpuFile) };
 }
 
 /** `pnc-key write --json`; returns the wall time and when the read-back began (from its NDJSON progress). */
@@ -50,7 +75,9 @@ export function ourKey(ctx, pkg, target, volume, vin = ctx.world.vinRlink) {
     let out = '';
     let err = '';
     let line = '';
-    const child = spawn(process.execPath, args, { env: { ...process.env, ...keyEnv(ctx, 'key') }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const cpuFile = join(ctx.tmp, `key-cpu-${Date.now()}`);
+    const [cmd, cmdArgs] = withCpu(process.execPath, args, cpuFile);
+    const child = spawn(cmd, cmdArgs, { env: { ...process.env, ...keyEnv(ctx, 'key') }, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => {
       line += d;
@@ -73,7 +100,7 @@ export function ourKey(ctx, pkg, target, volume, vin = ctx.world.vinRlink) {
         // reported below
       }
       if (code !== 0 || !result?.ok) reject(new Error(`pnc-key write failed (${code}): ${(err || out).trim().slice(-500)}`));
-      else resolve({ seconds, writeSeconds: verifyAt ?? seconds });
+      else resolve({ seconds, writeSeconds: verifyAt ?? seconds, cpu: cpuFrom(cpuFile) });
     });
   });
 }
@@ -89,7 +116,21 @@ function keyRow(id, what, ours, curl, dd, bytes) {
     ratio,
     goal: '≤ 1.15',
     ok: ratio <= 1.15,
-    figures: { ours: ours.seconds, oursUntilReadBack: ours.writeSeconds, curl, dd, bytes },
+    figures: { ours: ours.seconds, oursUntilReadBack: ours.writeSeconds, oursCpu: ours.cpu, curl, dd, bytes },
+  };
+}
+
+/** dd with oflag=direct on the same target, beside ours: CPU, not only time (the goal keeps plain dd). */
+function ddDirectRow(id, ours, plain, direct) {
+  return {
+    id,
+    what: '  … CPU of ours, and dd with oflag=direct (no page cache) to the same target, for comparison',
+    ours: `${fmtSeconds(ours.seconds)}, ${fmtCpu(ours.cpu)}`,
+    ref: `dd oflag=direct ${fmtSeconds(direct.seconds)} (${fmtCpu(direct.cpu)}); plain dd ${fmtSeconds(plain.seconds)} (${fmtCpu(plain.cpu)})`,
+    ratio: ours.seconds / direct.seconds,
+    goal: '(info)',
+    ok: null,
+    figures: { ours: ours.seconds, oursCpu: ours.cpu, dd: plain.seconds, ddCpu: plain.cpu, ddDirect: direct.seconds, ddDirectCpu: direct.cpu },
   };
 }
 
@@ -115,7 +156,12 @@ export async function keyRows(ctx) {
   const curl = world.nginx ? await curlAll(ctx, world.nginx.storeUrl, pkg.files) : null;
   if (curl && curl.bytes !== pkg.bytes) throw new Error(`curl read ${curl.bytes} bytes, expected ${pkg.bytes}`);
   log('row 1: dd to an image…');
-  const ddImg = await ddTo(img, pkg.bytes, true);
+  const ddImgRun = await ddTo(ctx, img, pkg.bytes, true);
+  const ddImg = ddImgRun.seconds;
+  rmSync(img, { force: true });
+  settle();
+  log('row 1: dd oflag=direct to an image…');
+  const ddImgDirect = await ddTo(ctx, img, pkg.bytes, true, true);
   rmSync(img, { force: true });
   settle();
   log('row 1: pnc-key write --image…');
@@ -125,6 +171,7 @@ export async function keyRows(ctx) {
   if (curl) {
     rows.push(keyRow('1a', `Key creation, ${desc} → FAT32 image file (pnc-key write, read back and verified)`, oursImg, curl.seconds, ddImg, pkg.bytes));
     rows.push(passRow('1a′', '  … of which the streaming pass (server → hash → key, fsynced), before the read-back', oursImg, curl.seconds, ddImg));
+    rows.push(ddDirectRow('1a″', oursImg, ddImgRun, ddImgDirect));
   }
 
   log('row 1: three phases with our parts…');
@@ -162,7 +209,11 @@ export async function keyRows(ctx) {
   ctx.cleanupHooks.push(() => spawnSync('losetup', ['-d', dev]));
   try {
     log(`row 1: dd to ${dev}…`);
-    const ddLoop = await ddTo(dev, pkg.bytes, false);
+    const ddLoopRun = await ddTo(ctx, dev, pkg.bytes, false);
+    const ddLoop = ddLoopRun.seconds;
+    settle();
+    log(`row 1: dd oflag=direct to ${dev}…`);
+    const ddLoopDirect = await ddTo(ctx, dev, pkg.bytes, false, true);
     settle();
     log(`row 1: pnc-key write --device ${dev}…`);
     const oursLoop = await ourKey(ctx, pkg, { device: dev }, volume);
@@ -170,11 +221,12 @@ export async function keyRows(ctx) {
     if (curl) {
       rows.push(keyRow('1c', `Key creation, same package → loop device ${dev} (pnc-key write --device, read back)`, oursLoop, curl.seconds, ddLoop, pkg.bytes));
       rows.push(passRow('1c′', '  … of which the streaming pass, before the read-back', oursLoop, curl.seconds, ddLoop));
+      rows.push(ddDirectRow('1c″', oursLoop, ddLoopRun, ddLoopDirect));
     }
   } finally {
     spawnSync('losetup', ['-d', dev]);
     rmSync(backing, { force: true });
   }
-  rows.at(-1).note = `1a/1c: ours includes process start, TUF verification of the catalog, the write, fsync and the full read-back from the key (its page cache dropped first, as pnc-key does); dd writes zeros with conv=fsync; curl is one connection to nginx reading the box's store.`;
+  rows.at(-1).note = `1a/1c: ours includes process start, TUF verification of the catalog, the write, fsync and the full read-back from the key (with O_DIRECT where the key takes it, else after dropping its page cache, as pnc-key does); dd writes zeros with conv=fsync (the goal's reference); 1a″/1c″ add dd with oflag=direct and the CPU seconds (GNU time) for comparison; curl is one connection to nginx reading the box's store.`;
   return rows;
 }

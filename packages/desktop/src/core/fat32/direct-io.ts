@@ -20,7 +20,8 @@ import { open, type FileHandle } from 'node:fs/promises';
  *
  * When the target refuses O_DIRECT (some file systems; macOS and Windows have no O_DIRECT flag),
  * takes it without honouring it (tmpfs), or no offset works, `DirectIo.open` answers null and
- * the caller keeps the buffered path. Linux keeps a buffered and an O_DIRECT descriptor of the same file or device
+ * the caller keeps the buffered path. PNC_DIRECT_IO=0 in the environment forces that path (for
+ * comparison, or should some key misbehave with O_DIRECT). Linux keeps a buffered and an O_DIRECT descriptor of the same file or device
  * coherent: a direct write writes back and drops the cached pages in its range, a direct read
  * writes back dirty pages in its range first.
  */
@@ -93,7 +94,7 @@ export class DirectIo implements DirectAccess {
    */
   static async open(path: string, flags: number): Promise<DirectIo | null> {
     const oDirect = constants.O_DIRECT as number | undefined;
-    if (process.platform !== 'linux' || !oDirect) return null;
+    if (process.platform !== 'linux' || !oDirect || process.env.PNC_DIRECT_IO === '0') return null;
     let fh: FileHandle;
     try {
       fh = await open(path, flags | oDirect);
