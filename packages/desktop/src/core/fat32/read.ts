@@ -29,7 +29,10 @@ interface Entry {
   size: number;
 }
 
-const READ_BYTES = MIB;
+/** File reads: large, so that direct reads (one device round trip each) keep up with the writer. */
+const READ_BYTES = 4 * MIB;
+/** Reads in flight ahead of the chunk the caller has. */
+const READ_AHEAD = 2;
 const FAT_CHUNK_BYTES = 64 * 1024;
 const FAT_CACHE_CHUNKS = 64;
 /** A directory holds at most 65,536 entries: a longer chain is corrupt (or a loop). */
@@ -216,39 +219,37 @@ export class Fat32Reader {
     // the file's last cluster, as runs end on cluster boundaries) into aligned buffers, so that
     // a target with direct I/O reads them straight from the device without a copy.
     const align = this.target.direct?.alignment ?? 1;
-    // Two buffers: one being read while the caller has the other.
-    const ring = [this.takeBuffer(), this.takeBuffer()];
+    // READ_AHEAD reads in flight while the caller has the chunk before them (hashing it): one
+    // buffer more than that, reused in turn.
+    const ring = Array.from({ length: READ_AHEAD + 1 }, () => this.takeBuffer());
     let turn = 0;
-    // One read ahead: the key is read while the caller hashes the previous chunk.
-    let ahead: Promise<Buffer> | null = null;
-    let latest: Promise<Buffer> | null = null;
+    const inFlight: Array<Promise<Buffer>> = [];
     try {
       for await (const run of this.runs(entry.firstCluster, clusters, true, path)) {
         for (let pos = run.offset, end = run.offset + run.bytes; pos < end && left > 0;) {
           const n = Math.min(READ_BYTES, end - pos, left);
           const span = Math.min(end - pos, Math.ceil(n / align) * align);
-          const buf = ring[turn++ % 2]!;
-          const next = readInto(this.target, buf.subarray(0, span), pos).then(() => buf.subarray(0, n));
+          // The buffer of the chunk the caller gave back by asking for the next one.
+          const buf = ring[turn++ % ring.length]!;
+          const read = readInto(this.target, buf.subarray(0, span), pos).then(() => buf.subarray(0, n));
           // Observed when awaited; handled now so a failure while the caller stops early stays quiet.
-          next.catch(() => undefined);
-          latest = next;
-          if (ahead) {
-            const chunk = await ahead;
-            yield opts.transient ? chunk : Buffer.from(chunk);
-          }
-          ahead = next;
+          read.catch(() => undefined);
+          inFlight.push(read);
           pos += n;
           left -= n;
+          if (inFlight.length > READ_AHEAD) {
+            const chunk = await inFlight.shift()!;
+            yield opts.transient ? chunk : Buffer.from(chunk);
+          }
         }
       }
-      if (ahead) {
-        const chunk = await ahead;
-        ahead = null;
+      while (inFlight.length > 0) {
+        const chunk = await inFlight.shift()!;
         yield opts.transient ? chunk : Buffer.from(chunk);
       }
     } finally {
       // The buffers go back to the pool only once no read is still filling them.
-      await Promise.allSettled([ahead, latest]);
+      await Promise.allSettled(inFlight);
       this.spareBuffers.push(...ring);
     }
   }
