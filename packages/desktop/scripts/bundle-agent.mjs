@@ -36,6 +36,23 @@ const ownUrls = {
 // Chunks of an earlier build would otherwise pile up (their names carry a content hash).
 for (const name of await readdir(outDir).catch(() => [])) if (CHUNK.test(name)) await rm(join(outDir, name));
 
+// zod's namespace re-exports its ~50 message locales (a third of the schemas' chunk): the agent
+// uses zod's default English messages only, so `z.locales` keeps just `en` here.
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]v4[\\/]/.test(args.importer)
+        ? { path: join(dirname(args.importer), '../locales/en.js'), namespace: 'zod-locales' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
 await build({
   entryPoints: [join(src, 'core/agent/agent-cli.ts')],
   outdir: outDir,
@@ -50,7 +67,7 @@ await build({
   external: ['usb', 'drivelist'],
   // CommonJS dependencies inside an ES module bundle still call require.
   banner: { js: "import { createRequire as __pncRequire } from 'node:module';\nconst require = __pncRequire(import.meta.url);" },
-  plugins: [ownUrls],
+  plugins: [ownUrls, zodEnglishOnly],
   // Less to read and parse at each start; names are kept for readable stack traces.
   minifyWhitespace: true,
   minifySyntax: true,
