@@ -70,7 +70,12 @@ function hasPrototypeKeys(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
   for (const [key, inner] of Object.entries(value)) {
     if (key === '__proto__') return true;
-    if (key === 'constructor' && typeof inner === 'object' && inner !== null && Object.hasOwn(inner, 'prototype'))
+    if (
+      key === 'constructor' &&
+      typeof inner === 'object' &&
+      inner !== null &&
+      Object.hasOwn(inner, 'prototype')
+    )
       return true;
     if (hasPrototypeKeys(inner)) return true;
   }
@@ -89,7 +94,8 @@ async function readInput(req: IncomingMessage): Promise<unknown> {
   const media = (type ?? '').split(';')[0]!.trim().toLowerCase();
   if (media !== 'application/json' && media !== 'text/plain')
     throw new BadRequest(415, `Unsupported Media Type: ${type ?? ''}`);
-  if (length !== undefined && Number(length) > BODY_LIMIT) throw new BadRequest(413, 'Request body is too large');
+  if (length !== undefined && Number(length) > BODY_LIMIT)
+    throw new BadRequest(413, 'Request body is too large');
   // Not `for await`: leaving it early would destroy the socket the answer has to go out on.
   const text = await new Promise<string>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -108,7 +114,8 @@ async function readInput(req: IncomingMessage): Promise<unknown> {
     req.on('data', onData).on('end', onEnd).once('error', reject);
   });
   if (media === 'text/plain') return text;
-  if (text === '') throw new BadRequest(400, "Body cannot be empty when content-type is set to 'application/json'");
+  if (text === '')
+    throw new BadRequest(400, "Body cannot be empty when content-type is set to 'application/json'");
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -136,12 +143,11 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const { token, rendererDir, server } = listener;
   const onUnexpectedError = options.onUnexpectedError ?? defaultUnexpectedError;
   // The contract's schemas load beside the page (which is served without them): calls wait for them.
-  const call: Promise<(method: string, input: unknown) => Promise<RpcReply>> = import('../rpc/dispatch.js').then(
-    ({ createDispatcher, settle }) => {
+  const call: Promise<(method: string, input: unknown) => Promise<RpcReply>> =
+    import('../rpc/dispatch.js').then(({ createDispatcher, settle }) => {
       const dispatch = createDispatcher(options.api, { onUnexpectedError });
       return (method, input) => settle(dispatch, method, input);
-    },
-  );
+    });
   call.catch(() => undefined);
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const openStreams = new Set<() => void>();
@@ -212,7 +218,10 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         // The rest of an unread body is not worth reading.
         req.resume();
         if (error.status === 413)
-          return fail(res, { code: 'BODY_TOO_LARGE', message: `The request body exceeds ${BODY_LIMIT} bytes.` });
+          return fail(res, {
+            code: 'BODY_TOO_LARGE',
+            message: `The request body exceeds ${BODY_LIMIT} bytes.`,
+          });
         return fail(res, { code: 'VALIDATION_FAILED', message: error.message }, error.status);
       }
       onUnexpectedError(req.url ?? '/', error);

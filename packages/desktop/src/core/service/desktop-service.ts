@@ -77,7 +77,8 @@ const loadDiscovery = () => import('../discovery/index.js');
  */
 function deferredDriveAccess(after: Promise<unknown>): DriveAccess {
   let loaded: Promise<DriveAccess> | null = null;
-  const load = () => (loaded ??= import('../drives/index.js').then(({ createDriveAccess }) => createDriveAccess()));
+  const load = () =>
+    (loaded ??= import('../drives/index.js').then(({ createDriveAccess }) => createDriveAccess()));
   return {
     list: async () => (await load()).list(),
     open: async (target) => (await load()).open(target),
