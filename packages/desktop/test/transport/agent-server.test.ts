@@ -110,30 +110,6 @@ describe('the local agent', () => {
     const huge = await agent.post('connect', { url: 'x'.repeat(100_000) });
     expect(huge.status).toBe(413);
     expect(await huge.json()).toMatchObject({ ok: false, error: { code: 'BODY_TOO_LARGE' } });
-    // Streamed without a length: refused once past the limit, on a socket still able to answer.
-    const streamed = await fetch(`${agent.origin}/rpc/connect`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${agent.agent.token}`, 'content-type': 'application/json' },
-      body: new ReadableStream({
-        start(c) {
-          c.enqueue(new TextEncoder().encode(`{"url":"${'x'.repeat(100_000)}"}`));
-          c.close();
-        },
-      }),
-      duplex: 'half',
-    } as RequestInit);
-    expect(streamed.status).toBe(413);
-    const xml = await agent.post('connect', undefined, { 'content-type': 'application/xml' });
-    expect(xml.status).toBe(415);
-    expect(await xml.json()).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
-    const poisoned = await fetch(`${agent.origin}/rpc/connect`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${agent.agent.token}`, 'content-type': 'application/json' },
-      body: '{"url":"box.local","__proto__":{"admin":true}}',
-    });
-    expect(poisoned.status).toBe(400);
-    expect(await poisoned.json()).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
-    expect((await fetch(`${agent.origin}/rpc/getConnection`, { method: 'GET' })).status).toBe(404);
   });
 
   it('streams events with ?token=, with heartbeats, and unsubscribes when the client leaves', async () => {

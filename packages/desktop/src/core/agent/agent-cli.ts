@@ -43,20 +43,19 @@ async function main(): Promise<void> {
     rendererDir: fileURLToPath(new URL('../../renderer', import.meta.url)),
   });
   console.log(`Plug'nConnect is ready: open ${listener.url}`);
-  // Loaded once the address is out, the page's server first (it needs no more than node:http):
-  // the browser opens the page meanwhile; its calls wait for the service.
-  const server = Promise.all([import('./agent-server.js'), import('./deferred-api.js')]);
-  const service: Promise<DesktopService> = server
-    .then(() => import('../service/desktop-service.js'))
-    .then(({ createDesktopService }) =>
+  // Loaded once the address is out: the browser opens the page meanwhile; its requests wait for the
+  // server (a few tens of ms), its calls for the service.
+  const service: Promise<DesktopService> = import('../service/desktop-service.js').then(
+    ({ createDesktopService }) =>
       createDesktopService({
         stateDir,
         trustedRootFile: rootFile,
         ...(values.server ? { serverUrl: values.server } : {}),
       }),
-    );
-  const agent = server.then(([{ startAgent }, { deferredApi }]) =>
-    startAgent({ api: deferredApi(service), port: 0, rendererDir: listener.rendererDir, listener }),
+  );
+  const agent = Promise.all([import('./agent-server.js'), import('./deferred-api.js')]).then(
+    ([{ startAgent }, { deferredApi }]) =>
+      startAgent({ api: deferredApi(service), port: 0, rendererDir: listener.rendererDir, listener }),
   );
   for (const p of [service, agent])
     p.catch((err: unknown) => {

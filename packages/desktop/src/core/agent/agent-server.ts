@@ -1,10 +1,10 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify, { type FastifyReply } from 'fastify';
 import type { ApiErrorBody, DesktopApi } from '@pnc/shared';
-import type { RpcReply } from '../rpc/dispatch.js';
+import { createDispatcher, settle } from '../rpc/dispatch.js';
 import { streamEvents } from './events.js';
 import { bearerToken, createRequestGuard } from './guards.js';
 import { httpStatusFor } from './http-status.js';
-import { listenAgent, type AgentListener } from './listener.js';
+import { listenAgent, type AgentListener, type RequestHandler } from './listener.js';
 import { readRendererFile } from './static-files.js';
 
 export interface AgentOptions {
@@ -37,99 +37,17 @@ export interface Agent {
 /** Inputs are a VIN or a URL: anything bigger is not a real call. */
 const BODY_LIMIT = 64 * 1024;
 
-/** A request the agent cannot read: answered with this status and VALIDATION_FAILED (413: BODY_TOO_LARGE). */
-class BadRequest extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function fail(res: ServerResponse, error: ApiErrorBody, status = httpStatusFor(error.code)): void {
-  send(res, status, { ok: false, error });
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
-  });
-  res.end(text);
+function fail(reply: FastifyReply, error: ApiErrorBody, status = httpStatusFor(error.code)): FastifyReply {
+  return reply.code(status).header('cache-control', 'no-store').send({ ok: false, error });
 }
 
 function defaultUnexpectedError(method: string, error: unknown): void {
   console.error(`pnc agent: ${method} failed unexpectedly`, error);
 }
 
-/** `__proto__` keys, or `constructor.prototype`, would poison objects the service builds from the input. */
-function hasPrototypeKeys(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  for (const [key, inner] of Object.entries(value)) {
-    if (key === '__proto__') return true;
-    if (
-      key === 'constructor' &&
-      typeof inner === 'object' &&
-      inner !== null &&
-      Object.hasOwn(inner, 'prototype')
-    )
-      return true;
-    if (hasPrototypeKeys(inner)) return true;
-  }
-  return false;
-}
-
-/**
- * A call's input: absent without a body, JSON (or plain text, which the contract then refuses).
- * Bodies over BODY_LIMIT, unreadable JSON and other media types are the caller's mistakes.
- */
-async function readInput(req: IncomingMessage): Promise<unknown> {
-  const length = req.headers['content-length'];
-  const type = req.headers['content-type'];
-  const chunked = req.headers['transfer-encoding'] !== undefined;
-  if (type === undefined && !chunked && (length === undefined || length === '0')) return undefined;
-  const media = (type ?? '').split(';')[0]!.trim().toLowerCase();
-  if (media !== 'application/json' && media !== 'text/plain')
-    throw new BadRequest(415, `Unsupported Media Type: ${type ?? ''}`);
-  if (length !== undefined && Number(length) > BODY_LIMIT)
-    throw new BadRequest(413, 'Request body is too large');
-  // Not `for await`: leaving it early would destroy the socket the answer has to go out on.
-  const text = await new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= BODY_LIMIT) return void chunks.push(chunk);
-      req.off('data', onData).off('end', onEnd);
-      reject(new BadRequest(413, 'Request body is too large'));
-    };
-    const onEnd = () => {
-      if (length !== undefined && Number(length) !== size)
-        reject(new BadRequest(400, 'Request body size did not match Content-Length'));
-      else resolve(Buffer.concat(chunks).toString('utf8'));
-    };
-    req.on('data', onData).on('end', onEnd).once('error', reject);
-  });
-  if (media === 'text/plain') return text;
-  if (text === '')
-    throw new BadRequest(400, "Body cannot be empty when content-type is set to 'application/json'");
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new BadRequest(400, "Body is not valid JSON but content-type is set to 'application/json'");
-  }
-  if (hasPrototypeKeys(parsed)) throw new BadRequest(400, 'Object contains forbidden prototype property');
-  return parsed;
-}
-
 /**
  * The local agent of the browser mode: serves the built renderer and the desktop API
- * (`POST /rpc/:method`, `GET /events`) on 127.0.0.1 behind a per-run token. Plain node:http:
- * three routes do not need a framework, and the agent starts sooner without one.
+ * (`POST /rpc/:method`, `GET /events`) on 127.0.0.1 behind a per-run token.
  */
 export async function startAgent(options: AgentOptions): Promise<Agent> {
   const listener =
@@ -141,93 +59,99 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       ...(options.token ? { token: options.token } : {}),
     }));
   const { token, rendererDir, server } = listener;
+  let fastifyHandler: RequestHandler | null = null;
   const onUnexpectedError = options.onUnexpectedError ?? defaultUnexpectedError;
-  // The contract's schemas load beside the page (which is served without them): calls wait for them.
-  const call: Promise<(method: string, input: unknown) => Promise<RpcReply>> =
-    import('../rpc/dispatch.js').then(({ createDispatcher, settle }) => {
-      const dispatch = createDispatcher(options.api, { onUnexpectedError });
-      return (method, input) => settle(dispatch, method, input);
-    });
-  call.catch(() => undefined);
+  const dispatch = createDispatcher(options.api, { onUnexpectedError });
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const openStreams = new Set<() => void>();
   const guard = createRequestGuard(token);
-  const unauthenticated = (res: ServerResponse) =>
-    fail(res, {
-      code: 'UNAUTHENTICATED',
-      message: 'Missing or wrong agent token: open the address the agent printed.',
-    });
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    res.setHeader('x-content-type-options', 'nosniff');
-    res.setHeader('referrer-policy', 'no-referrer');
-    const host = req.headers.host;
-    if (!guard.hostAllowed(host, req.socket.localPort))
-      return fail(res, { code: 'FORBIDDEN', message: "This address does not name the Plug'nConnect agent." });
-    if (!guard.originAllowed(req.headers.origin, host))
-      return fail(res, { code: 'FORBIDDEN', message: 'Requests from other web pages are refused.' });
-    const url = req.url ?? '/';
-    const queryAt = url.indexOf('?');
-    const pathname = queryAt === -1 ? url : url.slice(0, queryAt);
-    const method = req.method ?? 'GET';
-
-    const rpc = /^\/rpc\/([^/]+)$/.exec(pathname);
-    if (method === 'POST' && rpc) {
-      if (!guard.tokenValid(bearerToken(req.headers.authorization))) return unauthenticated(res);
-      let name: string;
-      try {
-        name = decodeURIComponent(rpc[1]!);
-      } catch {
-        throw new BadRequest(400, `'${pathname}' is not a valid url component`);
-      }
-      const input = await readInput(req);
-      const answer = await (await call)(name, input);
-      if (!answer.ok) return fail(res, answer.error);
-      return send(res, 200, answer);
-    }
-
-    if (method === 'GET' && pathname === '/events') {
-      // EventSource cannot send headers, hence the query parameter here and only here.
-      const inQuery = new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1)).getAll('token');
-      const given = inQuery.length === 1 ? inQuery[0] : bearerToken(req.headers.authorization);
-      if (!guard.tokenValid(given)) return unauthenticated(res);
-      const end = streamEvents(options.api, res, heartbeatMs);
-      openStreams.add(end);
-      res.on('close', () => openStreams.delete(end));
-      return;
-    }
-
-    if (method === 'GET' || method === 'HEAD') {
-      const file = await readRendererFile(rendererDir, pathname);
-      if (file === null) return fail(res, { code: 'NOT_FOUND', message: 'No such file' });
-      res.writeHead(200, { ...file.headers, 'content-length': file.body.length });
-      res.end(method === 'HEAD' ? undefined : file.body);
-      return;
-    }
-
-    fail(res, { code: 'NOT_FOUND', message: `Nothing at ${method} ${pathname}` });
-  }
-
-  listener.route((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      if (error instanceof BadRequest) {
-        // The rest of an unread body is not worth reading.
-        req.resume();
-        if (error.status === 413)
-          return fail(res, {
-            code: 'BODY_TOO_LARGE',
-            message: `The request body exceeds ${BODY_LIMIT} bytes.`,
-          });
-        return fail(res, { code: 'VALIDATION_FAILED', message: error.message }, error.status);
-      }
-      onUnexpectedError(req.url ?? '/', error);
-      fail(res, { code: 'INTERNAL', message: 'Unexpected error' });
-    });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT,
+    serverFactory: (handler) => {
+      fastifyHandler = handler;
+      return server;
+    },
   });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
+    const host = request.headers.host;
+    if (!guard.hostAllowed(host, request.socket.localPort)) {
+      return fail(reply, {
+        code: 'FORBIDDEN',
+        message: "This address does not name the Plug'nConnect agent.",
+      });
+    }
+    if (!guard.originAllowed(request.headers.origin, host)) {
+      return fail(reply, { code: 'FORBIDDEN', message: 'Requests from other web pages are refused.' });
+    }
+  });
+
+  app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status === 413)
+      return fail(reply, {
+        code: 'BODY_TOO_LARGE',
+        message: `The request body exceeds ${BODY_LIMIT} bytes.`,
+      });
+    // Fastify's own 4xx: unreadable JSON, unsupported content type…
+    if (status >= 400 && status < 500)
+      return fail(reply, { code: 'VALIDATION_FAILED', message: error.message }, status);
+    onUnexpectedError(request.url, error);
+    return fail(reply, { code: 'INTERNAL', message: 'Unexpected error' });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    fail(reply, { code: 'NOT_FOUND', message: `Nothing at ${request.method} ${request.url.split('?')[0]}` }),
+  );
+
+  app.post<{ Params: { method: string } }>('/rpc/:method', async (request, reply) => {
+    if (!guard.tokenValid(bearerToken(request.headers.authorization))) {
+      return fail(reply, {
+        code: 'UNAUTHENTICATED',
+        message: 'Missing or wrong agent token: open the address the agent printed.',
+      });
+    }
+    const answer = await settle(dispatch, request.params.method, request.body);
+    if (!answer.ok) return fail(reply, answer.error);
+    return reply.header('cache-control', 'no-store').send(answer);
+  });
+
+  app.get<{ Querystring: { token?: unknown } }>('/events', (request, reply) => {
+    // EventSource cannot send headers, hence the query parameter here and only here.
+    const given =
+      typeof request.query.token === 'string'
+        ? request.query.token
+        : bearerToken(request.headers.authorization);
+    if (!guard.tokenValid(given)) {
+      return fail(reply, {
+        code: 'UNAUTHENTICATED',
+        message: 'Missing or wrong agent token: open the address the agent printed.',
+      });
+    }
+    reply.hijack();
+    const end = streamEvents(options.api, reply.raw, heartbeatMs);
+    openStreams.add(end);
+    reply.raw.on('close', () => openStreams.delete(end));
+    return reply;
+  });
+
+  app.get('/*', async (request, reply) => {
+    const file = await readRendererFile(rendererDir, request.url.split('?')[0] ?? '/');
+    if (file === null) return fail(reply, { code: 'NOT_FOUND', message: 'No such file' });
+    return reply.headers(file.headers).send(file.body);
+  });
+
+  try {
+    await app.ready();
+  } catch (e) {
+    server.close();
+    throw e;
+  }
+  // Only now: requests that came in meanwhile waited for the routes.
+  listener.route(fastifyHandler!);
 
   return {
     url: listener.url,
@@ -235,6 +159,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     async close() {
       // Event streams never go idle: end them, or closing would wait for the browser to leave.
       for (const end of openStreams) end();
+      await app.close();
+      // The server is the listener's, not Fastify's: closing it also drops idle keep-alive connections.
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
