@@ -23,22 +23,14 @@ import { startStack, type Stack } from '../helpers/stack.js';
 const NEEDS_SOFT_AND_MAP = 'VF1RHN00868012345';
 const GiB = 1024 ** 3;
 
-/**
- * An image key; `failAfter` makes its writes fail past that many bytes, like a key pulled out;
- * `beforeWrite` can hold a write back, like a slow key.
- */
-function imageKey(
-  path: string,
-  size = 2 * GiB,
-  failAfter?: number,
-  beforeWrite?: () => Promise<void>,
-): KeyOutput {
+/** An image key; `failAfter` makes its writes fail past that many bytes, like a key pulled out. */
+function imageKey(path: string, size = 2 * GiB, failAfter?: number): KeyOutput {
   return {
     label: path,
     volumeBytes: size,
     openTarget: async (): Promise<BlockTarget> => {
       const t = await openImageTarget(path, size);
-      if (failAfter === undefined && !beforeWrite) return t;
+      if (failAfter === undefined) return t;
       let written = 0;
       return {
         ...t,
@@ -48,7 +40,6 @@ function imageKey(
         close: () => t.close(),
         zeroed: t.zeroed,
         write: async (buf, pos) => {
-          await beforeWrite?.();
           written += buf.length;
           if (failAfter !== undefined && written > failAfter)
             throw Object.assign(new Error('EIO: the key was removed'), { code: 'EIO' });
@@ -208,30 +199,28 @@ describe('writing keys from the server (real server process, real images)', () =
     const img = join(stack.dir, 'restart.img');
     let restarted: Promise<void> | null = null;
     const resumes: number[] = [];
-    const blobs = (f: PackageFile, signal?: AbortSignal) =>
-      downloadBlob(stack.client, {
+    // The first 1 MiB taken from the server stops the download until the server is dead: the
+    // rest of the package (24 MiB, more than any socket buffers) can only come from it again.
+    let taken = 0;
+    async function* blobs(f: PackageFile, signal?: AbortSignal): AsyncIterable<Buffer> {
+      for await (const chunk of downloadBlob(stack.client, {
         size: f.size,
         sha256: f.sha256,
         ...(signal ? { signal } : {}),
         onResume: (r) => resumes.push(r.offset),
-      });
-    // The key stalls once 2 MiB are written until the server is dead, so the download is
-    // held mid-package by back-pressure when the server goes: it must need the server again.
-    let killed: Promise<void> | null = null;
-    const stall = () => killed ?? Promise.resolve();
-    const out = await writeKeys({
-      ...base,
-      blobs,
-      keys: [imageKey(img, 2 * GiB, undefined, stall)],
-      onProgress: (p) => {
-        if (!killed && p.bytesDone > 2 * 1024 * 1024) {
-          killed = stack.killServer();
+      })) {
+        yield chunk;
+        taken += chunk.length;
+        if (!restarted && taken > 1024 * 1024) {
+          const killed = stack.killServer();
           restarted = killed
             .then(() => new Promise((r) => setTimeout(r, 1500)))
             .then(() => stack.startServer());
+          await killed;
         }
-      },
-    });
+      }
+    }
+    const out = await writeKeys({ ...base, blobs, keys: [imageKey(img)] });
     await restarted;
     expect(out[0], JSON.stringify(out[0])).toMatchObject({ ok: true });
     // The connection really dropped and the download came back for the rest.
