@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
-import { open, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isPncError, PncError } from '@pnc/shared';
 import { networkError, type OriginHttp } from '../mirror/origin-http.js';
 import type { Throttle } from '../mirror/bandwidth.js';
 import { commitBlobDurably, type BlobCommits } from './blob-commits.js';
 import { hasBlob, partialPath } from './blob-store.js';
-import { receiveInto, type SinkState } from './body-sink.js';
+import { receiveInto, type SinkFile, type SinkState } from './body-sink.js';
+import { directIoStats, openDirect, type DirectIo } from './direct-io.js';
 import { feedFile } from './hashing.js';
 
 export interface BlobRef {
@@ -31,6 +33,11 @@ export interface DownloadOptions {
    * before relying on the blob); without it the blob is in the store, durably, on return.
    */
   commits?: BlobCommits;
+  /**
+   * Aligned buffers for O_DIRECT writes into the partial folder (see direct-io.ts); without it,
+   * or when the file system refuses, the bytes go through the page cache.
+   */
+  direct?: DirectIo;
 }
 
 /** Errors worth another attempt: transport trouble, server errors, short or corrupt bodies. */
@@ -155,16 +162,73 @@ async function fetchInto(blob: BlobRef, partial: string, st: Progress, opts: Dow
       status: res.statusCode,
     });
   }
-  const fh = await open(partial, st.have === 0 ? 'w' : 'a');
+  let file: SinkFile;
   try {
-    await receiveInto(res.body, fh, st, blob.size, {
+    file = await openPartial(partial, st.have === 0, opts.direct);
+  } catch (e) {
+    res.body.destroy();
+    throw e;
+  }
+  try {
+    await receiveInto(res.body, file, st, blob.size, {
       ...(opts.throttle ? { throttle: opts.throttle } : {}),
       onBytes: (n) => opts.onBytes?.(n, 'downloaded'),
     });
   } catch (e) {
     throw networkError(e, opts.url);
   } finally {
-    await fh.close();
+    await closePartial(file, opts.direct);
     if (st.have >= blob.size) res.body.destroy();
+  }
+}
+
+/**
+ * The partial file for positional writes from `st.have` on (truncated when starting over): an
+ * O_DIRECT fd with an aligned buffer when `io` allows, and always an ordinary one.
+ */
+async function openPartial(path: string, truncate: boolean, io: DirectIo | undefined): Promise<SinkFile> {
+  const direct = io ? await openDirectPart(path, truncate, io) : undefined;
+  let buffered: FileHandle;
+  try {
+    const flags = constants.O_WRONLY | constants.O_CREAT | (truncate && !direct ? constants.O_TRUNC : 0);
+    buffered = await open(path, flags, 0o666);
+  } catch (e) {
+    if (direct) await releaseDirect(direct, io!);
+    throw e;
+  }
+  return direct ? { buffered, direct } : { buffered };
+}
+
+async function openDirectPart(path: string, truncate: boolean, io: DirectIo): Promise<SinkFile['direct']> {
+  const buf = io.acquire();
+  if (!buf) return undefined;
+  let fh: FileHandle | null;
+  try {
+    fh = await openDirect(path, truncate);
+  } catch (e) {
+    io.release(buf);
+    throw e;
+  }
+  if (!fh) {
+    io.release(buf);
+    return undefined;
+  }
+  directIoStats.directFiles++;
+  return { fh, buf };
+}
+
+async function releaseDirect(direct: NonNullable<SinkFile['direct']>, io: DirectIo): Promise<void> {
+  try {
+    await direct.fh.close();
+  } finally {
+    io.release(direct.buf);
+  }
+}
+
+async function closePartial(file: SinkFile, io: DirectIo | undefined): Promise<void> {
+  try {
+    if (file.direct) await releaseDirect(file.direct, io!);
+  } finally {
+    await file.buffered.close();
   }
 }
