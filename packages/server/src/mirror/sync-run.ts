@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { Catalog, isPncError, PncError } from '@pnc/shared';
 import type { Logger } from 'pino';
-import { dataDirLayout, ensureDataDir } from '../config/data-dir.js';
+import { ensureDataDir } from '../config/data-dir.js';
 import {
   endVehicleStaging,
   finishSyncRun,
@@ -17,9 +17,7 @@ import {
 import type { Db } from '../db/database.js';
 import { blobPath, hasBlob, partialPath } from '../store/blob-store.js';
 import { BlobCommits } from '../store/blob-commits.js';
-import { DirectIo } from '../store/direct-io.js';
 import { downloadBlob, type BlobRef } from '../store/downloader.js';
-import { IO_CHUNK } from '../store/hashing.js';
 import type { Throttle } from './bandwidth.js';
 import { checkDiskSpace, DEFAULT_DISK_MARGIN } from './disk-preflight.js';
 import { catalogBlobs, collectGarbage, DEFAULT_RETENTION_DAYS } from './garbage-collector.js';
@@ -184,12 +182,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
         `The origin offers snapshot ${meta.snapshotVersion}, older than the served ${before.snapshotVersion}.`,
       );
     }
-    const download = async (
-      ref: BlobRef,
-      url: string,
-      commits?: BlobCommits,
-      direct?: DirectIo,
-    ): Promise<void> => {
+    const download = async (ref: BlobRef, url: string, commits?: BlobCommits): Promise<void> => {
       const got = await downloadBlob(ref, {
         dataDir: o.dataDir,
         http: o.http,
@@ -199,7 +192,6 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
         ...(o.signal ? { signal: o.signal } : {}),
         ...(o.retryDelayMs !== undefined ? { retryDelayMs: o.retryDelayMs } : {}),
         ...(commits ? { commits } : {}),
-        ...(direct ? { direct } : {}),
       });
       if (got > 0) filesDownloaded++;
     };
@@ -241,23 +233,16 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     // Each verified blob is fsynced and renamed into the store in the background while the next
     // ones download; all of it is on disk (files and folders) before the publication below.
     const commits = new BlobCommits(o.dataDir);
-    // Blob bodies bypass the page cache where the file system allows (see direct-io.ts); the
-    // probe's surprises (a read-only folder…) leave the buffered writes, which report them.
-    const parallel = o.parallel ?? DEFAULT_PARALLEL_DOWNLOADS;
-    const direct = missing.length
-      ? await DirectIo.open(dataDirLayout(o.dataDir).partial, IO_CHUNK, parallel).catch(() => null)
-      : null;
     try {
-      await pool(missing, parallel, async (b) => {
+      await pool(missing, o.parallel ?? DEFAULT_PARALLEL_DOWNLOADS, async (b) => {
         if (commits.failure !== null) throw commits.failure;
-        await download(b, `${origin}/blobs/sha256/${b.sha256}`, commits, direct ?? undefined);
+        await download(b, `${origin}/blobs/sha256/${b.sha256}`, commits);
         progress.filesDone++;
       });
       await commits.settle();
     } finally {
       clearInterval(ticker);
       await commits.idle();
-      direct?.close();
     }
 
     progress.phase = 'publishing';

@@ -1,7 +1,6 @@
 import type { Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { BLOCK, directIoStats } from './direct-io.js';
 import { IO_CHUNK } from './hashing.js';
 
 /** What has been written of a blob; updated only once bytes are in the file. */
@@ -17,17 +16,6 @@ export interface SinkOptions {
   onBytes?: (n: number) => void;
 }
 
-/**
- * The partial file, open for positional writes. With `direct` (an O_DIRECT fd on the same file
- * and an aligned buffer of at least IO_CHUNK bytes, see direct-io.ts), whole blocks at block
- * positions go through it and only what is not (a tail, the rest of a block a resume starts
- * inside) through `buffered`.
- */
-export interface SinkFile {
-  buffered: FileHandle;
-  direct?: { fh: FileHandle; buf: Buffer };
-}
-
 /** Receiving may run this far ahead of the disk before the socket is paused. */
 const AHEAD = 4 * IO_CHUNK;
 
@@ -36,20 +24,19 @@ const AHEAD = 4 * IO_CHUNK;
  * signed length: nothing past it is ever written), hashing exactly what was written, in order.
  *
  * Chunks are taken as the socket delivers them (flowing mode: an async iterator over a buffered
- * Readable concatenates them into a fresh copy first) and written ~1 MiB at a time at position
- * `st.have` (one writev, or one copy into the aligned buffer and one direct write), while the
- * next batch arrives. On a failure, what was received before it is still written (it counts for
- * the Range resume), then the error is thrown.
+ * Readable concatenates them into a fresh copy first) and written ~1 MiB at a time with one
+ * writev, while the next batch arrives. On a failure, what was received before it is still
+ * written (it counts for the Range resume), then the error is thrown.
  */
 export function receiveInto(
   body: Readable,
-  file: SinkFile,
+  fh: FileHandle,
   st: SinkState,
   limit: number,
   opts: SinkOptions = {},
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const pending: Buffer[] = [];
+    let pending: Buffer[] = [];
     let pendingBytes = 0;
     let accepted = st.have;
     let writing = false;
@@ -70,56 +57,15 @@ export function receiveInto(
       else resolve();
     };
 
-    /** Removes the first `n` pending bytes (n ≤ pendingBytes), splitting a chunk if needed. */
-    const take = (n: number): Buffer[] => {
-      const out: Buffer[] = [];
-      let left = n;
-      while (left > 0) {
-        const b = pending[0]!;
-        if (b.length <= left) {
-          out.push(b);
-          pending.shift();
-          left -= b.length;
-        } else {
-          out.push(b.subarray(0, left));
-          pending[0] = b.subarray(left);
-          left = 0;
-        }
-      }
-      pendingBytes -= n;
-      return out;
-    };
-
     const write = (): void => {
-      const direct = file.direct;
-      const pos = st.have;
-      let n = pendingBytes;
-      let via: 'direct' | 'buffered' = 'buffered';
-      if (direct) {
-        if (pos % BLOCK !== 0) n = Math.min(n, BLOCK - (pos % BLOCK));
-        else if (n >= BLOCK) {
-          n = Math.min(n - (n % BLOCK), direct.buf.length);
-          via = 'direct';
-        }
-      }
-      const batch = take(n);
+      const batch = pending;
+      const n = pendingBytes;
+      pending = [];
+      pendingBytes = 0;
       writing = true;
-      let done: Promise<void>;
-      if (via === 'direct') {
-        const buf = direct!.buf;
-        let off = 0;
-        for (const b of batch) off += b.copy(buf, off);
-        done = writeDirect(direct!.fh, buf.subarray(0, n), pos);
-      } else done = writeFully(file.buffered, batch, n, pos);
-      done.then(
+      writeFully(fh, batch, n).then(
         () => {
-          if (via === 'direct') {
-            st.hash.update(direct!.buf.subarray(0, n));
-            directIoStats.directBytes += n;
-          } else {
-            for (const b of batch) st.hash.update(b);
-            directIoStats.bufferedBytes += n;
-          }
+          for (const b of batch) st.hash.update(b);
           st.have += n;
           st.received += n;
           opts.onBytes?.(n);
@@ -186,46 +132,26 @@ export function receiveInto(
       next();
     };
     const onClose = (): void => {
-      if (!ended && failure === null && writeError === null) failure = closedMidBody();
+      if (!ended && failure === null && writeError === null)
+        failure = Object.assign(new Error('the origin closed the connection mid-body'), { code: 'ECONNRESET' });
       next();
     };
 
     body.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
-    // Torn down while the file was being opened: node:http emits a response's error only to
-    // listeners that were there, so nothing more will come.
-    if (body.destroyed && !body.readableEnded) {
-      failure = body.errored ?? closedMidBody();
-      next();
-    }
   });
 }
 
-const closedMidBody = (): Error =>
-  Object.assign(new Error('the origin closed the connection mid-body'), { code: 'ECONNRESET' });
-
-const diskFull = (): Error =>
-  Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-
-/** writev at `pos` until every byte is in the file: a short write without an error means a full disk. */
-async function writeFully(fh: FileHandle, buffers: Buffer[], n: number, pos: number): Promise<void> {
+/** writev until every byte is in the file: a short write without an error means a full disk. */
+async function writeFully(fh: FileHandle, buffers: Buffer[], n: number): Promise<void> {
   let bufs = buffers;
-  for (let off = 0; off < n;) {
-    const { bytesWritten } = await fh.writev(bufs, pos + off);
+  for (let off = 0; off < n; ) {
+    const { bytesWritten } = await fh.writev(bufs);
     // Hashing bytes that never reached the file would commit a truncated blob as verified
     // (issue #8's disk-full case).
-    if (bytesWritten <= 0) throw diskFull();
+    if (bytesWritten <= 0)
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     off += bytesWritten;
     if (off < n) bufs = skip(bufs, bytesWritten);
-  }
-}
-
-/** One direct write of whole blocks at a block position; a short one likewise means a full disk. */
-async function writeDirect(fh: FileHandle, buf: Buffer, pos: number): Promise<void> {
-  for (let off = 0; off < buf.length;) {
-    const { bytesWritten } = await fh.write(buf, off, buf.length - off, pos + off);
-    off += bytesWritten;
-    // Only a full disk stops a write to a regular file short, and the rest would be misaligned.
-    if (bytesWritten <= 0 || (off < buf.length && off % BLOCK !== 0)) throw diskFull();
   }
 }
 

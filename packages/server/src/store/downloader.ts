@@ -1,14 +1,12 @@
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
-import { open, rm, stat, type FileHandle } from 'node:fs/promises';
+import { open, rm, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isPncError, PncError } from '@pnc/shared';
 import { networkError, type OriginHttp } from '../mirror/origin-http.js';
 import type { Throttle } from '../mirror/bandwidth.js';
 import { commitBlobDurably, type BlobCommits } from './blob-commits.js';
 import { hasBlob, partialPath } from './blob-store.js';
-import { receiveInto, type SinkFile, type SinkState } from './body-sink.js';
-import { directIoStats, openDirect, type DirectIo } from './direct-io.js';
+import { receiveInto, type SinkState } from './body-sink.js';
 import { feedFile } from './hashing.js';
 
 export interface BlobRef {
@@ -33,11 +31,6 @@ export interface DownloadOptions {
    * before relying on the blob); without it the blob is in the store, durably, on return.
    */
   commits?: BlobCommits;
-  /**
-   * Aligned buffers for O_DIRECT writes into the partial folder (see direct-io.ts); without it,
-   * or when the file system refuses, the bytes go through the page cache.
-   */
-  direct?: DirectIo;
 }
 
 /** Errors worth another attempt: transport trouble, server errors, short or corrupt bodies. */
@@ -126,16 +119,12 @@ async function restart(st: Progress, partial: string): Promise<void> {
 }
 
 async function fetchInto(blob: BlobRef, partial: string, st: Progress, opts: DownloadOptions): Promise<void> {
-  const res = await opts.http.getBlob(
-    opts.url,
-    st.have > 0 ? { range: `bytes=${st.have}-` } : {},
-    opts.signal,
-  );
+  const res = await opts.http.get(opts.url, st.have > 0 ? { range: `bytes=${st.have}-` } : {}, opts.signal);
   if (res.statusCode === 206 && st.have > 0) {
     const range = contentRange(res.headers['content-range']);
     if (!range || range.start !== st.have || range.total !== blob.size) {
       // The origin's file differs from the one we started: start over rather than splice.
-      await res.dump();
+      await res.body.dump();
       await restart(st, partial);
       throw new PncError(
         'LENGTH_MISMATCH',
@@ -145,7 +134,7 @@ async function fetchInto(blob: BlobRef, partial: string, st: Progress, opts: Dow
   } else if (res.statusCode === 200) {
     const len = Number(res.headers['content-length'] ?? blob.size);
     if (len !== blob.size) {
-      await res.dump();
+      await res.body.dump();
       throw new PncError(
         'LENGTH_MISMATCH',
         `The origin serves ${len} bytes for ${blob.sha256.slice(0, 12)}…, the catalog signed ${blob.size}.`,
@@ -153,86 +142,29 @@ async function fetchInto(blob: BlobRef, partial: string, st: Progress, opts: Dow
     }
     if (st.have > 0) await restart(st, partial);
   } else if (res.statusCode === 416) {
-    await res.dump();
+    await res.body.dump();
     await restart(st, partial);
     throw new PncError(
       'LENGTH_MISMATCH',
       `The origin refused the resume of ${blob.sha256.slice(0, 12)}…; restarting it.`,
     );
   } else {
-    await res.dump();
+    await res.body.dump();
     const code = res.statusCode === 404 || res.statusCode === 403 ? 'NOT_FOUND' : 'DOWNLOAD_FAILED';
     throw new PncError(code, `The origin answered HTTP ${res.statusCode} for blob ${blob.sha256}.`, {
       status: res.statusCode,
     });
   }
-  let file: SinkFile;
+  const fh = await open(partial, st.have === 0 ? 'w' : 'a');
   try {
-    file = await openPartial(partial, st.have === 0, opts.direct);
-  } catch (e) {
-    res.body.destroy();
-    throw e;
-  }
-  try {
-    await receiveInto(res.body, file, st, blob.size, {
+    await receiveInto(res.body, fh, st, blob.size, {
       ...(opts.throttle ? { throttle: opts.throttle } : {}),
       onBytes: (n) => opts.onBytes?.(n, 'downloaded'),
     });
   } catch (e) {
     throw networkError(e, opts.url);
   } finally {
-    await closePartial(file, opts.direct);
-    res.release();
-  }
-}
-
-/**
- * The partial file for positional writes from `st.have` on (truncated when starting over): an
- * O_DIRECT fd with an aligned buffer when `io` allows, and always an ordinary one.
- */
-async function openPartial(path: string, truncate: boolean, io: DirectIo | undefined): Promise<SinkFile> {
-  const direct = io ? await openDirectPart(path, truncate, io) : undefined;
-  let buffered: FileHandle;
-  try {
-    const flags = constants.O_WRONLY | constants.O_CREAT | (truncate && !direct ? constants.O_TRUNC : 0);
-    buffered = await open(path, flags, 0o666);
-  } catch (e) {
-    if (direct) await releaseDirect(direct, io!);
-    throw e;
-  }
-  return direct ? { buffered, direct } : { buffered };
-}
-
-async function openDirectPart(path: string, truncate: boolean, io: DirectIo): Promise<SinkFile['direct']> {
-  const buf = io.acquire();
-  if (!buf) return undefined;
-  let fh: FileHandle | null;
-  try {
-    fh = await openDirect(path, truncate);
-  } catch (e) {
-    io.release(buf);
-    throw e;
-  }
-  if (!fh) {
-    io.release(buf);
-    return undefined;
-  }
-  directIoStats.directFiles++;
-  return { fh, buf };
-}
-
-async function releaseDirect(direct: NonNullable<SinkFile['direct']>, io: DirectIo): Promise<void> {
-  try {
-    await direct.fh.close();
-  } finally {
-    io.release(direct.buf);
-  }
-}
-
-async function closePartial(file: SinkFile, io: DirectIo | undefined): Promise<void> {
-  try {
-    if (file.direct) await releaseDirect(file.direct, io!);
-  } finally {
-    await file.buffered.close();
+    await fh.close();
+    if (st.have >= blob.size) res.body.destroy();
   }
 }
