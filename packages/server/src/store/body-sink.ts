@@ -138,6 +138,11 @@ export function receiveInto(
     };
 
     body.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+    // Destroyed before we listened (its error and close are already emitted): a failed download.
+    if (body.destroyed) {
+      if (body.errored) onError(body.errored);
+      onClose();
+    }
   });
 }
 

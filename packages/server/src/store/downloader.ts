@@ -120,6 +120,9 @@ async function restart(st: Progress, partial: string): Promise<void> {
 
 async function fetchInto(blob: BlobRef, partial: string, st: Progress, opts: DownloadOptions): Promise<void> {
   const res = await opts.http.get(opts.url, st.have > 0 ? { range: `bytes=${st.have}-` } : {}, opts.signal);
+  // The body may fail while the file opens, before receiveInto listens: that error must not go
+  // unhandled (receiveInto reads it from the destroyed body).
+  res.body.on('error', () => {});
   if (res.statusCode === 206 && st.have > 0) {
     const range = contentRange(res.headers['content-range']);
     if (!range || range.start !== st.have || range.total !== blob.size) {
