@@ -72,23 +72,6 @@ describe('connection store', () => {
     expect(api.listenerCount()).toBe(0);
   });
 
-  it('keeps a pushed connection over an answer asked for before it', async () => {
-    const api = createInMemoryApi();
-    let answer!: (c: Awaited<ReturnType<DesktopApi['getConnection']>>) => void;
-    const slow = {
-      ...api,
-      getConnection: () => new Promise((resolve) => (answer = resolve)),
-    } as DesktopApi;
-    const store = createConnectionStore(slow);
-    const stale = await api.getConnection({});
-    const loading = store.getState().load();
-    await api.connect({ url: 'pushed.local' });
-    answer(stale);
-    await loading;
-    expect(store.getState().connection?.serverUrl).toBe('http://pushed.local');
-    store.getState().dispose();
-  });
-
   it('reports an agent that went away', async () => {
     const gone = {
       ...createInMemoryApi(),

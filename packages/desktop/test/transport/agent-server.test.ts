@@ -2,7 +2,6 @@ import { request } from 'node:http';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent } from '../../src/core/agent/index.js';
-import { listenAgent } from '../../src/core/agent/listener.js';
 import { createInMemoryApi, type InMemoryApi } from './in-memory-api.js';
 import { makeRendererDir, openAgentPath, readEventStream, type AgentPath } from './harness.js';
 
@@ -122,12 +121,9 @@ describe('the local agent', () => {
       (c) => comments.push(c),
     );
     await expect.poll(() => api.listenerCount()).toBe(1);
-    // First the connection as it is: a change made before the stream opened is not lost.
-    await expect.poll(() => data.length).toBe(1);
-    expect(JSON.parse(data[0]!)).toEqual({ type: 'connection', state: await api.getConnection({}) });
     await api.connect({ url: 'box.local' });
-    await expect.poll(() => data.length).toBe(2);
-    expect(JSON.parse(data[1]!)).toMatchObject({
+    await expect.poll(() => data.length).toBe(1);
+    expect(JSON.parse(data[0]!)).toMatchObject({
       type: 'connection',
       state: { serverUrl: 'http://box.local' },
     });
@@ -143,24 +139,6 @@ describe('the local agent', () => {
     await other.close();
     stop();
     await expect(fetch(`${other.origin}/`)).rejects.toThrow();
-  });
-
-  it('listens before the framework is loaded: early requests wait for it, then are answered', async () => {
-    const listener = await listenAgent({ port: 0, rendererDir: await makeRendererDir() });
-    const origin = new URL(listener.url).origin;
-    const page = fetch(`${origin}/`);
-    const call = fetch(`${origin}/rpc/getConnection`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${listener.token}`, 'content-type': 'application/json' },
-      body: '{}',
-    });
-    await new Promise((r) => setTimeout(r, 50));
-    const early = await startAgent({ api, port: 0, rendererDir: listener.rendererDir, listener });
-    expect(early.url).toBe(listener.url);
-    expect((await page).status).toBe(200);
-    expect(await (await call).json()).toEqual({ ok: true, result: await api.getConnection({}) });
-    await early.close();
-    await expect(fetch(`${origin}/`)).rejects.toThrow();
   });
 
   it('refuses to start without a built renderer, or with a weak token', async () => {

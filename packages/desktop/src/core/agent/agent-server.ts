@@ -1,10 +1,13 @@
+import { randomBytes } from 'node:crypto';
+import { access } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import Fastify, { type FastifyReply } from 'fastify';
 import type { ApiErrorBody, DesktopApi } from '@pnc/shared';
 import { createDispatcher, settle } from '../rpc/dispatch.js';
 import { streamEvents } from './events.js';
 import { bearerToken, createRequestGuard } from './guards.js';
 import { httpStatusFor } from './http-status.js';
-import { listenAgent, type AgentListener, type RequestHandler } from './listener.js';
 import { readRendererFile } from './static-files.js';
 
 export interface AgentOptions {
@@ -20,11 +23,6 @@ export interface AgentOptions {
   heartbeatMs?: number;
   /** Sees bugs (non-PncError failures) that callers only see as `INTERNAL`. */
   onUnexpectedError?: (method: string, error: unknown) => void;
-  /**
-   * Already listening (the command prints the address before loading this module); its host,
-   * port, token and renderer folder then win over the ones above.
-   */
-  listener?: AgentListener;
 }
 
 export interface Agent {
@@ -50,30 +48,24 @@ function defaultUnexpectedError(method: string, error: unknown): void {
  * (`POST /rpc/:method`, `GET /events`) on 127.0.0.1 behind a per-run token.
  */
 export async function startAgent(options: AgentOptions): Promise<Agent> {
-  const listener =
-    options.listener ??
-    (await listenAgent({
-      port: options.port,
-      rendererDir: options.rendererDir,
-      ...(options.host ? { host: options.host } : {}),
-      ...(options.token ? { token: options.token } : {}),
-    }));
-  const { token, rendererDir, server } = listener;
-  let fastifyHandler: RequestHandler | null = null;
+  const token = options.token ?? randomBytes(32).toString('base64url');
+  if (!/^[A-Za-z0-9_-]{32,}$/.test(token))
+    throw new Error('The agent token must be at least 32 base64url characters.');
+  const rendererDir = path.resolve(options.rendererDir);
+  try {
+    await access(path.join(rendererDir, 'index.html'));
+  } catch {
+    throw new Error(
+      `The renderer is not built: ${path.join(rendererDir, 'index.html')} is missing (run "npx vite build" in packages/desktop).`,
+    );
+  }
   const onUnexpectedError = options.onUnexpectedError ?? defaultUnexpectedError;
   const dispatch = createDispatcher(options.api, { onUnexpectedError });
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const openStreams = new Set<() => void>();
   const guard = createRequestGuard(token);
 
-  const app = Fastify({
-    logger: false,
-    bodyLimit: BODY_LIMIT,
-    serverFactory: (handler) => {
-      fastifyHandler = handler;
-      return server;
-    },
-  });
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
@@ -144,24 +136,16 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     return reply.headers(file.headers).send(file.body);
   });
 
-  try {
-    await app.ready();
-  } catch (e) {
-    server.close();
-    throw e;
-  }
-  // Only now: requests that came in meanwhile waited for the routes.
-  listener.route(fastifyHandler!);
+  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port });
+  const { port } = app.server.address() as AddressInfo;
 
   return {
-    url: listener.url,
+    url: `http://127.0.0.1:${port}/#token=${token}`,
     token,
     async close() {
       // Event streams never go idle: end them, or closing would wait for the browser to leave.
       for (const end of openStreams) end();
       await app.close();
-      // The server is the listener's, not Fastify's: closing it also drops idle keep-alive connections.
-      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

@@ -15,22 +15,11 @@ export function streamEvents(api: DesktopApi, res: ServerResponse, heartbeatMs: 
   });
   // Tells EventSource how soon to reconnect, and flushes the headers at once.
   res.write('retry: 2000\n\n');
-  let ended = false;
-  let connectionSent = false;
   const unsubscribe = api.onEvent((event: DesktopEvent) => {
-    if (event.type === 'connection') connectionSent = true;
     res.write(`data: ${JSON.stringify(event)}\n\n`);
   });
-  // A page opens its stream a moment after it asked for the connection: a change in between would
-  // be lost (until the page asks again). So the stream starts with the current connection, unless a
-  // change (newer than it) was sent first.
-  void api.getConnection({}).then(
-    (state) => {
-      if (!connectionSent && !ended) res.write(`data: ${JSON.stringify({ type: 'connection', state })}\n\n`);
-    },
-    () => undefined,
-  );
   const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
+  let ended = false;
   const end = (): void => {
     if (ended) return;
     ended = true;

@@ -23,6 +23,7 @@ import type { BlockTarget } from '../fat32/index.js';
 import type { BlobSource } from '../keys/write-key.js';
 import { createKeyLedger } from '../keys/key-ledger.js';
 import { createWriteJobs } from '../keys/write-jobs.js';
+import { createDriveAccess } from '../drives/index.js';
 import { normalizeServerUrl, ServerClient } from '../server/server-client.js';
 import type { VerifiedCatalog } from '../trust/verified-catalog.js';
 import { createLogFile } from '../util/log-file.js';
@@ -71,37 +72,6 @@ const DISCONNECTED: ConnectionState = {
 const loadTrust = () => import('../trust/verified-catalog.js');
 const loadDiscovery = () => import('../discovery/index.js');
 
-/**
- * The real drives, loaded at first use, or once `after` settles for watching: their native
- * modules (usb, drivelist) and the first listing stay off the path to the first screen.
- */
-function deferredDriveAccess(after: Promise<unknown>): DriveAccess {
-  let loaded: Promise<DriveAccess> | null = null;
-  const load = () =>
-    (loaded ??= import('../drives/index.js').then(({ createDriveAccess }) => createDriveAccess()));
-  return {
-    list: async () => (await load()).list(),
-    open: async (target) => (await load()).open(target),
-    watch(onChange) {
-      let stop: (() => void) | null = null;
-      let stopped = false;
-      void after
-        .catch(() => undefined)
-        .then(load)
-        .then(
-          (drives) => {
-            if (!stopped) stop = drives.watch(onChange);
-          },
-          () => undefined,
-        );
-      return () => {
-        stopped = true;
-        stop?.();
-      };
-    },
-  };
-}
-
 /** Runs async steps one after the other; `idle()` resolves when the last one queued is over. */
 function serializer() {
   let queue: Promise<unknown> = Promise.resolve();
@@ -126,10 +96,7 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
   let verification: Promise<VerifiedCatalog> | null = null;
   let state: ConnectionState = DISCONNECTED;
   const emitEvent = (e: DesktopEvent) => events.emit('event', e);
-  // Watching the drives starts once the first connection (and its verification) is over.
-  let started!: () => void;
-  const startup = new Promise<void>((resolve) => (started = resolve));
-  const drives = opts.drives ?? deferredDriveAccess(startup);
+  const drives = opts.drives ?? createDriveAccess();
   const ledger = createKeyLedger(opts.stateDir);
   const settings = createSettingsStore(opts.stateDir);
   const log = createLogFile(opts.stateDir);
@@ -327,10 +294,8 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
       // Confirmations go to a server whose content this workstation verified.
       await verification?.catch(() => undefined);
     }
-    started();
     await sendConfirmations().catch(() => undefined);
   });
-  ready.then(started, started);
 
   return {
     ready,

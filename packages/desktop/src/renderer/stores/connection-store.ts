@@ -53,8 +53,6 @@ export function createConnectionStore(
   now: () => number = Date.now,
 ): StoreApi<ConnectionStoreState> {
   let disposed = false;
-  /** Pushed connection changes so far: an answer asked for before the latest one is older than it. */
-  let pushed = 0;
   const store = createStore<ConnectionStoreState>()((set, get) => {
     const run = async (action: ConnectionAction, call: () => Promise<ConnectionState>): Promise<boolean> => {
       if (get().pending !== null) return false;
@@ -89,11 +87,8 @@ export function createConnectionStore(
         }
       },
       async load() {
-        const asked = pushed;
         try {
-          const connection = await api.getConnection({});
-          if (pushed === asked) set({ connection, receivedAt: now(), failure: null });
-          else set({ failure: null });
+          set({ connection: await api.getConnection({}), receivedAt: now(), failure: null });
         } catch (e) {
           set({ failure: toApiError(e) });
           return;
@@ -107,9 +102,7 @@ export function createConnectionStore(
             await new Promise((r) => setTimeout(r, 1_500));
             if (disposed || settled(get().connection) || get().pending !== null) return;
             try {
-              const again = pushed;
-              const connection = await api.getConnection({});
-              if (pushed === again) set({ connection, receivedAt: now() });
+              set({ connection: await api.getConnection({}), receivedAt: now() });
             } catch {
               return;
             }
@@ -130,9 +123,7 @@ export function createConnectionStore(
   });
   // The core also changes the connection by itself (reconnecting at start, a session ending).
   const unsubscribe = api.onEvent((event) => {
-    if (event.type !== 'connection') return;
-    pushed++;
-    store.setState({ connection: event.state, receivedAt: now() });
+    if (event.type === 'connection') store.setState({ connection: event.state, receivedAt: now() });
   });
   return store;
 }
