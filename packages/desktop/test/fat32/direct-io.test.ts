@@ -44,14 +44,20 @@ async function withDir<T>(base: string, fn: (dir: string) => Promise<T>): Promis
 let salt = 0;
 const bytes = (n: number) => contentOf(`bytes ${salt++}`, n);
 
+/** An 8 MiB file whose first blocks hold data (probes of a hole prove nothing), opened direct. */
+async function directFile(dir: string) {
+  const file = join(dir, 'f.img');
+  await writeFile(file, bytes(8192));
+  await truncate(file, 8 * MIB);
+  const d = await DirectIo.open(file, constants.O_RDWR);
+  expect(d).not.toBeNull();
+  return { file, d };
+}
+
 describe.runIf(diskTmp)('DirectIo on a disk file (the OS temp folder)', () => {
   it('finds an alignment, hands out aligned buffers and moves aligned ranges without a copy', async () => {
     await withDir(tmpdir(), async (dir) => {
-      const file = join(dir, 'f.img');
-      await writeFile(file, bytes(8192));
-      await truncate(file, 8 * MIB);
-      const d = await DirectIo.open(file, constants.O_RDWR);
-      expect(d).not.toBeNull();
+      const { file, d } = await directFile(dir);
       try {
         const a = d!.alignment;
         expect([512, 4096]).toContain(a);
@@ -102,11 +108,7 @@ describe.runIf(diskTmp)('DirectIo on a disk file (the OS temp folder)', () => {
 
   it('without WebAssembly, finds an aligned offset inside an ordinary buffer', async () => {
     await withDir(tmpdir(), async (dir) => {
-      const file = join(dir, 'f.img');
-      await writeFile(file, bytes(8192));
-      await truncate(file, 8 * MIB);
-      const d = await DirectIo.open(file, constants.O_RDWR);
-      expect(d).not.toBeNull();
+      const { d } = await directFile(dir);
       const g = globalThis as { WebAssembly?: unknown };
       const saved = g.WebAssembly;
       let bufs: Buffer[];
