@@ -6,10 +6,9 @@
 //             downloader, fsync), copy them into a folder laid out as on the key, then build
 //             the key from that folder (FAT32 writer + read-back verification).
 // Prints one JSON line with the timings. Env: PNC_TOKEN, PNC_TRUSTED_ROOT, PNC_HOME.
-import { createWriteStream, createReadStream, mkdirSync } from 'node:fs';
+import { createReadStream, mkdirSync } from 'node:fs';
 import { copyFile, open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { ROOT } from './common.mjs';
 
@@ -99,8 +98,9 @@ if (values.mode === 'single') {
   const p1 = performance.now();
   for (const f of files) {
     const path = join(cache, f.sha256);
-    await pipeline(downloadBlob(client, { size: f.size, sha256: f.sha256 }), createWriteStream(path, { highWaterMark: 1 << 20 }));
-    const fh = await open(path, 'r');
+    // Each chunk is written before the next is asked for (the download reuses its buffer).
+    const fh = await open(path, 'w');
+    for await (const chunk of downloadBlob(client, { size: f.size, sha256: f.sha256 })) await fh.write(chunk);
     await fh.sync();
     await fh.close();
   }

@@ -19,8 +19,10 @@ const RETRY_BASE_MS = 500;
 
 /**
  * Streams one blob from the LAN server, verifying it on the fly: never more bytes than signed,
- * sha256 checked at the end (a mismatch throws before the last chunk is handed over, so a
- * corrupt file never completes). A dropped connection resumes with Range from the last byte.
+ * sha256 checked at the end (the chunk that completes the file is only handed over once the
+ * hash matched, so a corrupt file never completes). A dropped connection resumes with Range
+ * from the last byte. Each chunk is only valid until the next one is asked for (the LAN body
+ * is read into a reused buffer, see blob-socket.ts): whoever keeps bytes copies them.
  */
 export async function* downloadBlob(client: ServerClient, opts: BlobDownloadOptions): AsyncGenerator<Buffer> {
   const { size, sha256, signal } = opts;
@@ -29,7 +31,8 @@ export async function* downloadBlob(client: ServerClient, opts: BlobDownloadOpti
   const hash = createHash('sha256');
   let received = 0;
   let attempt = 0;
-  let held: Buffer | null = null; // the last chunk, released only once the hash is known good
+  // The chunk that completes the file: handed over only once the hash matched.
+  let last: Buffer | null = null;
 
   while (received < size) {
     signal?.throwIfAborted();
@@ -79,8 +82,12 @@ export async function* downloadBlob(client: ServerClient, opts: BlobDownloadOpti
           }
           received += chunk.length;
           hash.update(chunk);
-          if (held) yield held;
-          held = chunk;
+          if (received === size) {
+            // Still valid after the stream is closed: nothing reads into its buffer any more.
+            last = chunk;
+            break;
+          }
+          yield chunk;
         }
       } finally {
         clearTimeout(idle);
@@ -106,7 +113,11 @@ export async function* downloadBlob(client: ServerClient, opts: BlobDownloadOpti
       ).catch(() => undefined);
     }
   }
-  const actual = hash.digest('hex');
+  verify(hash.digest('hex'), sha256);
+  if (last) yield last;
+}
+
+function verify(actual: string, sha256: string): void {
   if (actual !== sha256) {
     throw new PncError(
       'HASH_MISMATCH',
@@ -117,5 +128,4 @@ export async function* downloadBlob(client: ServerClient, opts: BlobDownloadOpti
       },
     );
   }
-  if (held) yield held;
 }

@@ -1,7 +1,10 @@
 /**
  * One download feeding several keys: every chunk of a file goes to each key still being written.
- * The producer is pulled only when every live consumer has room (the slowest key sets the pace,
- * memory stays bounded); a key that fails is dropped and the others go on.
+ * Lockstep: the producer is pulled again only once every live key is done with the chunk it got
+ * (has asked for the next), because a source's chunk is only valid until the next pull (the LAN
+ * download reuses its buffer). The slowest key sets the pace; each key's block writer buffers
+ * its own writes, so the keys still write in parallel. A key that fails is dropped and the
+ * others go on.
  */
 export class FanOut {
   private readonly dropped = new Set<number>();
@@ -10,14 +13,13 @@ export class FanOut {
   constructor(
     private readonly consumers: number,
     private readonly open: (path: string) => AsyncIterable<Buffer>,
-    private readonly queueChunks = 8,
   ) {}
 
   /** The stream of `path` for consumer `index` (each consumer asks once per file, in the same order). */
   stream(index: number, path: string): AsyncIterable<Buffer> {
     let b = this.files.get(path);
     if (!b) {
-      b = new Broadcast(this.open(path), this.consumers, this.queueChunks, this.dropped);
+      b = new Broadcast(this.open(path), this.consumers, this.dropped);
       this.files.set(path, b);
     }
     const broadcast = b;
@@ -37,7 +39,10 @@ export class FanOut {
 }
 
 class Broadcast {
-  private readonly queues: Buffer[][];
+  /** The chunk consumer i has yet to take, if any. */
+  private readonly offered: Array<Buffer | null>;
+  /** Consumer i took a chunk and has not asked for the next yet: that chunk is still in use. */
+  private readonly holding: boolean[];
   private readonly waiting: Array<(() => void) | null>;
   private readonly closed: boolean[];
   private done = false;
@@ -46,14 +51,10 @@ class Broadcast {
   private readonly source: AsyncIterator<Buffer>;
   private wakePump: (() => void) | null = null;
 
-  constructor(
-    source: AsyncIterable<Buffer>,
-    n: number,
-    private readonly max: number,
-    dropped: ReadonlySet<number>,
-  ) {
+  constructor(source: AsyncIterable<Buffer>, n: number, dropped: ReadonlySet<number>) {
     this.source = source[Symbol.asyncIterator]();
-    this.queues = Array.from({ length: n }, () => []);
+    this.offered = Array.from({ length: n }, () => null);
+    this.holding = Array.from({ length: n }, () => false);
     this.waiting = Array.from({ length: n }, () => null);
     this.closed = Array.from({ length: n }, (_, i) => dropped.has(i));
   }
@@ -61,7 +62,8 @@ class Broadcast {
   release(i: number): void {
     if (this.closed[i]) return;
     this.closed[i] = true;
-    this.queues[i] = [];
+    this.offered[i] = null;
+    this.holding[i] = false;
     this.wake();
     if (this.closed.every(Boolean)) void this.source.return?.();
   }
@@ -70,11 +72,16 @@ class Broadcast {
     this.pumping ??= this.pump();
     return {
       next: async (): Promise<IteratorResult<Buffer>> => {
+        // Asking for more: done with the chunk taken before.
+        if (this.holding[i]) {
+          this.holding[i] = false;
+          this.wake();
+        }
         for (;;) {
-          const q = this.queues[i]!;
-          if (q.length > 0) {
-            const chunk = q.shift()!;
-            this.wake();
+          const chunk = this.offered[i];
+          if (chunk) {
+            this.offered[i] = null;
+            this.holding[i] = true;
             return { value: chunk, done: false };
           }
           if (this.error) throw this.error;
@@ -104,18 +111,20 @@ class Broadcast {
     });
   }
 
+  /** Every live consumer has taken the last chunk and is done with it. */
+  private settled(): boolean {
+    return this.closed.every((c, i) => c || (!this.offered[i] && !this.holding[i]));
+  }
+
   private async pump(): Promise<void> {
     try {
       for (;;) {
-        // Wait until every live consumer has room.
-        while (this.queues.some((q, i) => !this.closed[i] && q.length >= this.max)) {
-          await new Promise<void>((resolve) => (this.wakePump = resolve));
-        }
+        while (!this.settled()) await new Promise<void>((resolve) => (this.wakePump = resolve));
         if (this.closed.every(Boolean)) return;
         const r = await this.source.next();
         if (r.done) break;
-        this.queues.forEach((q, i) => {
-          if (!this.closed[i]) q.push(r.value);
+        this.offered.forEach((_, i) => {
+          if (!this.closed[i]) this.offered[i] = r.value;
         });
         this.notify();
       }

@@ -1,18 +1,25 @@
-import http, { type IncomingMessage } from 'node:http';
+import http from 'node:http';
 import https from 'node:https';
 import { ApiErrorBody, PncError } from '@pnc/shared';
+import { getOverSocket } from './blob-socket.js';
 
 /**
- * Blob bodies go over plain node:http rather than axios: axios' stream plumbing cost about
- * 2 CPU s per GiB on top of the socket here (the key writer then shares the CPU with it), and a
- * 1 MiB high-water mark lets a briefly busy writer take what arrived meanwhile as one chunk.
+ * Blob bodies do not go through axios, whose stream plumbing cost about 2 CPU s per GiB on top of
+ * the socket here (the key writer then shares the CPU with it). Over http: (the LAN server) they
+ * are read into one reused buffer (see blob-socket.ts); over https: through node:https, with a
+ * 1 MiB high-water mark so a briefly busy writer takes what arrived meanwhile as one chunk.
  */
 const HIGH_WATER_MARK = 1024 * 1024;
 /** An error answer's body is read only this far: it is a small JSON error, or not worth more. */
 const ERROR_BODY_LIMIT = 64 * 1024;
 
+/** A blob body: iterate once; over http: each chunk is only valid until the next is asked for. */
+export interface BlobBody extends AsyncIterable<Buffer> {
+  destroy(error?: Error): void;
+}
+
 export interface BlobResponse {
-  stream: IncomingMessage;
+  stream: BlobBody;
   status: number;
   /** The blob's full length (from Content-Range or Content-Length), -1 when not given. */
   total: number;
@@ -31,13 +38,12 @@ export function transportError(code: string | undefined, message: string, baseUr
 }
 
 /** The server's JSON error when it sent one, else the status. */
-async function answerError(res: IncomingMessage, url: string): Promise<PncError> {
-  const status = res.statusCode ?? 0;
+async function answerError(res: BlobBody, status: number, url: string): Promise<PncError> {
   const chunks: Buffer[] = [];
   let length = 0;
   try {
     for await (const c of res as AsyncIterable<Buffer>) {
-      chunks.push(c);
+      chunks.push(Buffer.from(c)); // a view into a reused buffer: copied
       length += c.length;
       if (length >= ERROR_BODY_LIMIT) break;
     }
@@ -67,6 +73,7 @@ export function requestBlob(
   headers: Record<string, string>,
   signal?: AbortSignal,
 ): Promise<BlobResponse> {
+  if (url.startsWith('http:')) return requestOverSocket(url, baseUrl, headers, signal);
   return new Promise((resolve, reject) => {
     const get = url.startsWith('https:') ? https.get : http.get;
     // highWaterMark reaches the socket and the response (Node ≥ 20); @types/node lacks it.
@@ -78,13 +85,35 @@ export function requestBlob(
     const req = get(url, options, (res) => {
       const status = res.statusCode ?? 0;
       if (status !== 200 && status !== 206) {
-        answerError(res, url).then(reject, reject);
+        answerError(res, status, url).then(reject, reject);
         return;
       }
-      const range = /\/(\d+)$/.exec(String(res.headers['content-range'] ?? ''));
-      const total = range ? Number(range[1]) : Number(res.headers['content-length'] ?? -1);
-      resolve({ stream: res, status, total });
+      resolve({ stream: res, status, total: blobTotal(res.headers) });
     });
     req.on('error', (e: NodeJS.ErrnoException) => reject(transportError(e.code, e.message, baseUrl)));
   });
+}
+
+/** The blob's full length: from Content-Range on a 206, else Content-Length; -1 when neither. */
+function blobTotal(headers: Record<string, string | string[] | undefined>): number {
+  const range = /\/(\d+)$/.exec(String(headers['content-range'] ?? ''));
+  return range ? Number(range[1]) : Number(headers['content-length'] ?? -1);
+}
+
+async function requestOverSocket(
+  url: string,
+  baseUrl: string,
+  headers: Record<string, string>,
+  signal?: AbortSignal,
+): Promise<BlobResponse> {
+  let res;
+  try {
+    res = await getOverSocket(new URL(url), headers, signal);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw transportError(err.code, err.message, baseUrl);
+  }
+  const { status, headers: h } = res.head;
+  if (status !== 200 && status !== 206) throw await answerError(res.body, status, url);
+  return { stream: res.body, status, total: blobTotal(h) };
 }

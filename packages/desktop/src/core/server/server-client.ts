@@ -1,5 +1,4 @@
 import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
-import type { Readable } from 'node:stream';
 import {
   ApiErrorBody,
   apiRoutes,
@@ -16,7 +15,7 @@ import {
 } from '@pnc/shared';
 import { InstallationAck as InstallationAckSchema } from '@pnc/shared';
 import type { z } from 'zod';
-import { requestBlob, transportError } from './blob-request.js';
+import { requestBlob, transportError, type BlobBody } from './blob-request.js';
 
 export interface ServerClientOptions {
   token?: string;
@@ -147,7 +146,7 @@ export class ServerClient {
     hash: string,
     start: number,
     signal?: AbortSignal,
-  ): Promise<{ stream: Readable; status: number; total: number }> {
+  ): Promise<{ stream: BlobBody; status: number; total: number }> {
     const headers: Record<string, string> =
       start > 0 ? { range: `bytes=${start}-`, 'if-range': `"${hash}"` } : {};
     if (this.authorization) headers.authorization = this.authorization;
