@@ -141,6 +141,36 @@ describe('writing keys from the server (real server process, real images)', () =
     expect(report.state).not.toBe('complete');
   });
 
+  it('fails a key that silently changes a bit of what it was given, and only that key', async () => {
+    const faulty = join(stack.dir, 'faulty.img');
+    const good = join(stack.dir, 'good2.img');
+    let flipped = false;
+    const bad: KeyOutput = {
+      ...imageKey(faulty),
+      openTarget: async () => {
+        const t = await openImageTarget(faulty, 2 * GiB);
+        return Object.assign(Object.create(t) as BlockTarget, {
+          // Like a worn key: the write "succeeds", one bit lands wrong (past the FAT metadata).
+          write: (buf: Buffer, pos: number) => {
+            if (flipped || pos < 8 * 1024 * 1024) return t.write(buf, pos);
+            flipped = true;
+            const copy = Buffer.from(buf);
+            copy[copy.length >> 1]! ^= 0x10;
+            return t.write(copy, pos);
+          },
+        });
+      },
+    };
+    const out = await writeKeys({ ...base, keys: [bad, imageKey(good)] });
+    expect(flipped).toBe(true);
+    expect(out[0]).toMatchObject({ ok: false, error: { code: 'VERIFY_FAILED' } });
+    // The bytes were checked against the CRC-32 of what the writer was given.
+    expect(!out[0]!.ok && out[0]!.error.details).toMatchObject({ check: 'crc32' });
+    expect(out[1]).toMatchObject({ ok: true });
+    expect(await readKey(good)).toMatchObject({ intact: true });
+    expect((await readKey(faulty)).state).not.toBe('complete');
+  });
+
   it('a cancelled write is reported incomplete and never looks like a good key', async () => {
     const img = join(stack.dir, 'cancelled.img');
     const controller = new AbortController();

@@ -48,7 +48,7 @@ async function readAll(body: AsyncIterable<Buffer>, slow = false): Promise<Buffe
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-describe('blob bodies over a socket with one reused buffer', () => {
+describe('blob bodies over a socket with reused buffers', () => {
   it('reads a 24 MiB body intact while the consumer is slow: held chunks are never overwritten', async () => {
     const data = randomBytes(24 * 1024 * 1024);
     const base = await serve(

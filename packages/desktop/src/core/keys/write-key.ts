@@ -21,7 +21,7 @@ import { etaSeconds, RateMeter } from '../progress/rate-meter.js';
 import type { ServerClient } from '../server/server-client.js';
 import { trustedVehicle, type VerifiedCatalog } from '../trust/verified-catalog.js';
 import { FanOut } from './fan-out.js';
-import { ReadBehind, verifyFile } from './read-behind.js';
+import { checksummed, ReadBehind, verifyFile } from './read-behind.js';
 import { KEY_MANIFEST_PATH, renderManifest, type KeyManifest } from './key-manifest.js';
 
 export type WritePhase = 'preparing' | 'writing' | 'verifying' | 'finalizing' | 'done';
@@ -259,18 +259,30 @@ export async function writeKeys(req: WriteKeysRequest): Promise<KeyOutcome[]> {
         // Stops this key's writer when its read-back fails; the other keys go on.
         const stop = new AbortController();
         const signal = req.signal ? AbortSignal.any([req.signal, stop.signal]) : stop.signal;
-        const readBack = new ReadBehind(r.target!, r.plan!, files, r.out.dropCache, signal, (done) => {
-          if (r.progress.phase !== 'verifying') return;
-          r.progress = { ...r.progress, bytesDone: done };
-          emit();
-        });
+        // What each file's bytes were as this key's writer got them: what must read back.
+        const written = new Map<string, number>();
+        const readBack = new ReadBehind(
+          r.target!,
+          r.plan!,
+          files,
+          written,
+          r.out.dropCache,
+          signal,
+          (done) => {
+            if (r.progress.phase !== 'verifying') return;
+            r.progress = { ...r.progress, bytesDone: done };
+            emit();
+          },
+        );
         const reading = readBack.run().catch((e: unknown) => {
           if (!r.error) fail(r, e);
           stop.abort();
           fan.drop(i);
         });
         const source = (file: PlannedFile) =>
-          file.path === KEY_MANIFEST_PATH ? [r.writing] : fan.stream(i, file.path);
+          file.path === KEY_MANIFEST_PATH
+            ? [r.writing]
+            : checksummed(fan.stream(i, file.path), (crc) => written.set(file.path, crc));
         try {
           await writeFat32Volume(r.plan!, r.target!, source, {
             signal,
