@@ -133,6 +133,17 @@ describe('blob bodies over a socket with reused buffers', () => {
     expect((await readAll(res.body)).toString()).toBe('hello');
   });
 
+  it('asks for no "Connection: close" and ends the body at its length while the server keeps the connection', async () => {
+    let request = '';
+    const base = await rawServer((socket, req) => {
+      request = req;
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello'); // and never closes
+    });
+    const res = await requestBlob(`${base}/k`, base, {});
+    expect((await readAll(res.stream)).toString()).toBe('hello');
+    expect(request).not.toMatch(/connection: close/i);
+  });
+
   it('fails the body when the server closes before the length it announced', async () => {
     const base = await rawServer((socket) => {
       socket.write('HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n');

@@ -108,7 +108,7 @@ function headerRecord(flat: string[]): Record<string, string> {
 }
 
 /**
- * GETs an `http:` URL on one connection (closed after the answer) and resolves once the response
+ * GETs an `http:` URL on a connection of its own (closed by us once the answer is read) and resolves once the response
  * head arrived. Rejects with the socket's error (its `code` kept), a parse error, or a timeout
  * (code `ETIMEDOUT`) when no head came; errors in the body surface from its iteration.
  */
@@ -172,13 +172,18 @@ export function getOverSocket(
     parser.onMessageComplete = () => {
       complete = true;
       body.end();
+      // The connection stays ours: release the server's side now instead of when the consumer
+      // is done (pending views stay valid: nothing reads into the buffer any more).
+      socket.destroy();
     };
 
     const onAbort = () => fail(signal!.reason instanceof Error ? signal!.reason : new Error('Aborted.'));
     signal?.addEventListener('abort', onAbort, { once: true });
 
     socket.once('connect', () => {
-      const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`, 'Connection: close'];
+      // No "Connection: close": the server would then close first, and a proxy on the way may
+      // drop the end of the answer with its connection; we close once the answer is complete.
+      const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`];
       for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
       socket.write(`${lines.join('\r\n')}\r\n\r\n`);
     });
