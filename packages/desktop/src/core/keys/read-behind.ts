@@ -15,7 +15,8 @@ const BATCH_BYTES = 128 * 1024 * 1024;
  * CRC-32 of the bytes written for it when given (`writtenCrc`, see `checksummed`), else the
  * signed sha256. The CRC is enough there: those bytes already matched the signed sha256 as they
  * were downloaded, and the read-back looks for a faulty key, which a CRC catches (every burst
- * of up to 32 bits, any other damage but for 1 in 4 billion) at a quarter of sha256's CPU.
+ * of up to 32 bits, any other damage but for 1 in 4 billion) for an eighth of sha256's CPU (a
+ * third with zlib's CRC, see util/crc32).
  */
 export async function verifyFile(
   reader: Fat32Reader,

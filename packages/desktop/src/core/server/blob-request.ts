@@ -42,7 +42,7 @@ async function answerError(res: BlobBody, status: number, url: string): Promise<
   const chunks: Buffer[] = [];
   let length = 0;
   try {
-    for await (const c of res as AsyncIterable<Buffer>) {
+    for await (const c of res) {
       chunks.push(Buffer.from(c)); // a view into a reused buffer: copied
       length += c.length;
       if (length >= ERROR_BODY_LIMIT) break;
