@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { AGENT_CLI, has, KEY_CLI, log, median, node, RENDERER_DIR, startProcess, stopProcess, waitFor } from '../lib/common.mjs';
 
 const BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
-const RUNS = 3;
+const RUNS = 5;
 
 function jsFiles(dir) {
   const out = [];
@@ -56,13 +56,13 @@ export async function uiRows(ctx) {
     writeFileSync(join(tmp, 'floor.html'), '<!doctype html><title>floor</title><input id="vin">');
     const floorUrl = world.nginx ? `${world.nginx.originUrl}/floor.html` : 'about:blank';
     const launchBrowser = () => chromium.launch({ executablePath: '/usr/bin/chromium', args: BROWSER_ARGS });
-    /** Agent start → its URL → a new page in `browser` → the VIN input enabled; seconds from `t0`. */
-    const launchApp = async (t0, browserP) => {
+    /** Agent start → its URL → a new page in `window` (a browser context) → the VIN input enabled; seconds from `t0`. */
+    const launchApp = async (t0, windowP) => {
       const agent = startProcess('agent', process.execPath, [AGENT_CLI, '--server', world.box.url, '--state-dir', home, '--trusted-root', world.repo.trustedRoot], { env });
       try {
         const url = await waitFor(() => /open (http\S+)/.exec(agent.output)?.[1], 'the agent URL', 30_000, 10);
         const tUrl = performance.now();
-        const page = await (await browserP).newPage();
+        const page = await (await windowP).newPage();
         const t1 = performance.now();
         await page.goto(url);
         const vin = page.locator('#vin');
@@ -76,22 +76,27 @@ export async function uiRows(ctx) {
       }
     };
 
-    // Browser mode: the technician's browser is already running; the agent starts and a new page opens.
+    // Browser mode: the technician's browser is already running with a window open; the agent
+    // starts and its address opens in a new tab of that window. (Playwright's browser.newPage()
+    // would open a new window each time, and this Chromium builds a window's own WebUI, the omnibox
+    // popup, for each: ≈ 3 CPU s in a trace, on the same 2 cores as the page being measured.)
+    // Each run's agent listens on a new port, so its page is a new origin: nothing is cached.
     const warmFloor = [];
     const warm = [];
     const browser = await launchBrowser();
     try {
-      await (await browser.newPage()).goto('about:blank');
+      const window = await browser.newContext();
+      await (await window.newPage()).goto('about:blank');
       for (let i = 0; i < RUNS; i++) {
         const t0 = performance.now();
-        const page = await browser.newPage();
-        await page.goto(floorUrl);
+        const page = await window.newPage();
+        await page.goto(`${floorUrl}?run=${i}`);
         warmFloor.push((performance.now() - t0) / 1000);
         await page.close();
       }
       for (let i = 0; i < RUNS; i++) {
         log(`row 6: launch in a running browser ${i + 1}/${RUNS}…`);
-        warm.push(await launchApp(performance.now(), browser));
+        warm.push(await launchApp(performance.now(), window));
       }
     } finally {
       await browser.close();
@@ -124,19 +129,19 @@ export async function uiRows(ctx) {
     const t = pick(warm, 'total');
     rows.push({
       id: '6a',
-      what: 'Workstation UI (browser mode): agent start → VIN input interactive in the running browser, signed in (median of 3)',
+      what: `Workstation UI (browser mode): agent start → VIN input interactive in a new tab of the running browser, signed in (median of ${RUNS})`,
       ours: `${t.toFixed(2)} s (agent URL ${pick(warm, 'url').toFixed(2)} s, page ${pick(warm, 'page').toFixed(2)} s)`,
-      ref: `running browser → static page: ${median(warmFloor).toFixed(2)} s`,
+      ref: `running browser, new tab → static page: ${median(warmFloor).toFixed(2)} s`,
       ratio: t / 1.5,
       goal: '≤ 1.5 s (ratio = ours ÷ goal)',
       ok: t <= 1.5,
-      note: 'launch = the agent process started, a new page opened in the already-running headless Debian Chromium; "page" = navigation to the VIN input enabled.',
+      note: 'launch = the agent process started, then a new tab in a window of the already-running headless Debian Chromium; "page" = navigation to the VIN input enabled.',
       figures: { runs: warm, floor: warmFloor },
     });
     const c = pick(cold, 'total');
     rows.push({
       id: "6a′",
-      what: '  … with a cold browser: the agent and headless Chromium started together (median of 3)',
+      what: `  … with a cold browser: the agent and headless Chromium started together (median of ${RUNS})`,
       ours: `${c.toFixed(2)} s (page ${pick(cold, 'page').toFixed(2)} s)`,
       ref: `cold browser → static page: ${median(coldFloor).toFixed(2)} s`,
       ratio: c / median(coldFloor),
