@@ -37,6 +37,14 @@ export default tseslint.config(
     },
   },
   {
+    files: ['packages/blob-socket/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['@pnc/*', '../../*'], message: 'packages/blob-socket is a leaf: the box and the workstation use it, it uses neither.' }],
+      }],
+    },
+  },
+  {
     files: ['packages/desktop/src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {

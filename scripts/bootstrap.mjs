@@ -12,7 +12,7 @@ const stampFile = join(root, 'node_modules', '.pnc-install-stamp');
 
 function lockHash() {
   const h = createHash('sha256');
-  for (const f of ['package.json', 'package-lock.json', ...['shared', 'server', 'desktop'].map((p) => `packages/${p}/package.json`)]) {
+  for (const f of ['package.json', 'package-lock.json', ...['shared', 'blob-socket', 'server', 'desktop'].map((p) => `packages/${p}/package.json`)]) {
     const file = join(root, f);
     if (existsSync(file)) h.update(readFileSync(file));
   }

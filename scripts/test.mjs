@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const packages = ['shared', 'server', 'desktop'];
+const packages = ['shared', 'blob-socket', 'server', 'desktop'];
 for (const p of packages) rmSync(join(root, 'packages', p, 'reports'), { recursive: true, force: true });
 
 function turbo(args) {

@@ -5,7 +5,7 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isPncError, type PncError } from '@pnc/shared';
 import { requestBlob } from '../../src/core/server/blob-request.js';
-import { getOverSocket } from '../../src/core/server/blob-socket.js';
+import { getOverSocket } from '@pnc/blob-socket';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -119,15 +119,12 @@ async function restart(st: Progress, partial: string): Promise<void> {
 }
 
 async function fetchInto(blob: BlobRef, partial: string, st: Progress, opts: DownloadOptions): Promise<void> {
-  const res = await opts.http.get(opts.url, st.have > 0 ? { range: `bytes=${st.have}-` } : {}, opts.signal);
-  // The body may fail while the file opens, before receiveInto listens: that error must not go
-  // unhandled (receiveInto reads it from the destroyed body).
-  res.body.on('error', () => {});
+  const res = await opts.http.getBlob(opts.url, st.have > 0 ? { range: `bytes=${st.have}-` } : {}, opts.signal);
   if (res.statusCode === 206 && st.have > 0) {
     const range = contentRange(res.headers['content-range']);
     if (!range || range.start !== st.have || range.total !== blob.size) {
       // The origin's file differs from the one we started: start over rather than splice.
-      await res.body.dump();
+      res.body.destroy();
       await restart(st, partial);
       throw new PncError(
         'LENGTH_MISMATCH',
@@ -137,7 +134,7 @@ async function fetchInto(blob: BlobRef, partial: string, st: Progress, opts: Dow
   } else if (res.statusCode === 200) {
     const len = Number(res.headers['content-length'] ?? blob.size);
     if (len !== blob.size) {
-      await res.body.dump();
+      res.body.destroy();
       throw new PncError(
         'LENGTH_MISMATCH',
         `The origin serves ${len} bytes for ${blob.sha256.slice(0, 12)}…, the catalog signed ${blob.size}.`,
@@ -145,14 +142,14 @@ async function fetchInto(blob: BlobRef, partial: string, st: Progress, opts: Dow
     }
     if (st.have > 0) await restart(st, partial);
   } else if (res.statusCode === 416) {
-    await res.body.dump();
+    res.body.destroy();
     await restart(st, partial);
     throw new PncError(
       'LENGTH_MISMATCH',
       `The origin refused the resume of ${blob.sha256.slice(0, 12)}…; restarting it.`,
     );
   } else {
-    await res.body.dump();
+    res.body.destroy();
     const code = res.statusCode === 404 || res.statusCode === 403 ? 'NOT_FOUND' : 'DOWNLOAD_FAILED';
     throw new PncError(code, `The origin answered HTTP ${res.statusCode} for blob ${blob.sha256}.`, {
       status: res.statusCode,
@@ -168,6 +165,6 @@ async function fetchInto(blob: BlobRef, partial: string, st: Progress, opts: Dow
     throw networkError(e, opts.url);
   } finally {
     await fh.close();
-    if (st.have >= blob.size) res.body.destroy();
+    res.body.destroy();
   }
 }

@@ -1,5 +1,6 @@
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { join, normalize } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,6 +36,8 @@ export interface OriginOptions {
   bytesPerSecond?: number;
   /** Date header to send instead of the real time (clock skew tests). */
   date?: () => Date;
+  /** Serves https (at `https://localhost:<port>`) with this certificate. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 export interface Origin {
@@ -125,9 +128,10 @@ export async function startOrigin(opts: OriginOptions): Promise<Origin> {
     res.end();
   }
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch(() => res.destroy());
-  });
+  };
+  const server = opts.tls ? createTlsServer(opts.tls, onRequest) : createServer(onRequest);
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -135,7 +139,7 @@ export async function startOrigin(opts: OriginOptions): Promise<Origin> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: opts.tls ? `https://localhost:${port}` : `http://127.0.0.1:${port}`,
     requests,
     close: () =>
       new Promise<void>((r) => {

@@ -22,7 +22,7 @@ const RETRY_BASE_MS = 500;
  * sha256 checked at the end (the chunk that completes the file is only handed over once the
  * hash matched, so a corrupt file never completes). A dropped connection resumes with Range
  * from the last byte. Each chunk is only valid until the next one is asked for (the LAN body
- * is read into a reused buffer, see blob-socket.ts): whoever keeps bytes copies them.
+ * is read into a reused buffer, see @pnc/blob-socket): whoever keeps bytes copies them.
  */
 export async function* downloadBlob(client: ServerClient, opts: BlobDownloadOptions): AsyncGenerator<Buffer> {
   const { size, sha256, signal } = opts;

@@ -1,12 +1,12 @@
 import http from 'node:http';
 import https from 'node:https';
 import { ApiErrorBody, PncError } from '@pnc/shared';
-import { getOverSocket } from './blob-socket.js';
+import { getOverSocket } from '@pnc/blob-socket';
 
 /**
  * Blob bodies do not go through axios, whose stream plumbing cost about 2 CPU s per GiB on top of
  * the socket here (the key writer then shares the CPU with it). Over http: (the LAN server) they
- * are read into one reused buffer (see blob-socket.ts); over https: through node:https, with a
+ * are read into one reused buffer (see @pnc/blob-socket); over https: through node:https, with a
  * 1 MiB high-water mark so a briefly busy writer takes what arrived meanwhile as one chunk.
  */
 const HIGH_WATER_MARK = 1024 * 1024;
@@ -108,7 +108,7 @@ async function requestOverSocket(
 ): Promise<BlobResponse> {
   let res;
   try {
-    res = await getOverSocket(new URL(url), headers, signal);
+    res = await getOverSocket(new URL(url), headers, signal ? { signal } : {});
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     throw transportError(err.code, err.message, baseUrl);

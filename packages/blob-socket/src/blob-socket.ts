@@ -1,8 +1,10 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import { HTTPParser } from 'http-parser-js';
 
 /**
- * A blob GET over plain HTTP whose body arrives in one reused buffer, without a stream.
+ * A blob GET over HTTP or HTTPS whose body arrives in one reused buffer, without a stream: the
+ * workstation's LAN downloads and the box's mirror read their blob bodies with it.
  *
  * Why: node:http hands out every socket read as a freshly allocated buffer through a Readable.
  * At LAN speed that is a GiB of short-lived memory per GiB, and V8 answers that churn with a full
@@ -16,8 +18,22 @@ import { HTTPParser } from 'http-parser-js';
  */
 
 const READ_BUFFER = 1024 * 1024;
-/** No response head in this long: the server is not answering. */
-const HEAD_TIMEOUT_MS = 30_000;
+/** TLS records carry at most 16 KiB: what a paused TLS socket still delivers fits a few of them. */
+const OVERFLOW_BUFFER = 64 * 1024;
+/** No byte in this long while one is awaited: the server is not answering. */
+const IDLE_TIMEOUT_MS = 30_000;
+
+export interface SocketGetOptions {
+  signal?: AbortSignal;
+  /**
+   * Fails with `ETIMEDOUT` when no byte came for this long while one was awaited (the head, or the
+   * body's next bytes). Never counts while the consumer holds a chunk, and never a total limit:
+   * a multi-GB blob may take hours on a slow line.
+   */
+  idleTimeoutMs?: number;
+  /** https: CAs to trust instead of Node's (tests); NODE_EXTRA_CA_CERTS works as usual without it. */
+  ca?: string | Buffer | Array<string | Buffer>;
+}
 
 export interface SocketHead {
   status: number;
@@ -37,8 +53,14 @@ export class SocketBody implements AsyncIterable<Buffer> {
   private error: Error | null = null;
   private wake: (() => void) | null = null;
   private iterating = false;
+  /** The chunk with the consumer, until it asks for the next. */
+  private lent: Buffer | null = null;
 
-  constructor(private readonly socket: net.Socket) {}
+  constructor(
+    private readonly socket: net.Socket,
+    /** Called each time the body starts waiting for bytes (the idle timer runs from there). */
+    private readonly onWait: () => void = () => {},
+  ) {}
 
   /** From the parser: a view into the buffer the socket just read into. */
   push(chunk: Buffer): void {
@@ -48,6 +70,11 @@ export class SocketBody implements AsyncIterable<Buffer> {
   /** Whether the parser left chunks for the consumer (the socket must then stay paused). */
   get holding(): boolean {
     return this.pending.length > 0;
+  }
+
+  /** Whether a view handed out, or still to hand out, points into this memory. */
+  uses(memory: ArrayBufferLike): boolean {
+    return this.lent?.buffer === memory || this.pending.some((c) => c.buffer === memory);
   }
 
   end(): void {
@@ -81,13 +108,16 @@ export class SocketBody implements AsyncIterable<Buffer> {
         // Asking for the next chunk means the consumer is done with the previous one.
         const chunk = this.pending.shift();
         if (chunk) {
+          this.lent = chunk;
           yield chunk;
+          this.lent = null;
           continue;
         }
         if (this.error) throw this.error;
         if (this.ended) return;
         // The read buffer is free again: let the socket fill it.
         const waiting = new Promise<void>((resolve) => (this.wake = resolve));
+        this.onWait();
         this.socket.resume();
         await waiting;
       }
@@ -108,69 +138,95 @@ function headerRecord(flat: string[]): Record<string, string> {
 }
 
 /**
- * GETs an `http:` URL on a connection of its own (closed by us once the answer is read) and resolves once the response
- * head arrived. Rejects with the socket's error (its `code` kept), a parse error, or a timeout
- * (code `ETIMEDOUT`) when no head came; errors in the body surface from its iteration.
+ * GETs an `http:` or `https:` URL on a connection of its own (closed by us once the answer is
+ * read) and resolves once the response head arrived. Rejects with the socket's error (its `code`
+ * kept: ECONNREFUSED, a certificate's code…), a parse error, or `ETIMEDOUT` when no head came;
+ * errors in the body surface from its iteration. https: validates the certificate and the name.
  */
 export function getOverSocket(
   url: URL,
   headers: Record<string, string>,
-  signal?: AbortSignal,
+  opts: SocketGetOptions = {},
 ): Promise<SocketResponse> {
-  if (url.protocol !== 'http:') throw new Error(`getOverSocket takes http: URLs, not ${url.protocol}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`getOverSocket takes http: and https: URLs, not ${url.protocol}`);
+  const { signal } = opts;
+  const idleMs = opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     signal?.throwIfAborted();
+    const secure = url.protocol === 'https:';
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    const port = Number(url.port || 80);
-    const buffer = Buffer.allocUnsafe(READ_BUFFER);
+    const port = Number(url.port || (secure ? 443 : 80));
+    const buffers = [Buffer.allocUnsafe(READ_BUFFER), Buffer.allocUnsafe(READ_BUFFER)];
+    let created: SocketBody | null = null;
     const parser = new HTTPParser(HTTPParser.RESPONSE);
     let response: SocketResponse | null = null;
     let complete = false;
+    let idleTimer: NodeJS.Timeout | undefined;
 
-    const socket = net.connect({
-      host,
-      port,
-      onread: {
-        buffer,
-        callback: (n: number) => {
-          const r = parser.execute(buffer, 0, n);
-          if (r instanceof Error) {
-            fail(new Error(`The server's answer is not valid HTTP (${r.message}).`));
-            return false;
-          }
-          // Parsed views point into `buffer`: keep the socket from reading over them.
-          if (response?.body.holding) {
-            response.body.notify();
-            return false;
-          }
-          return true;
-        },
+    const onread = {
+      // Where the next read lands, chosen as soon as the last one was handed over (Node asks then):
+      // one of two reused buffers that no view handed out points into. A paused TCP socket reads
+      // nothing more until the consumer is done, so two suffice; a paused TLS socket still
+      // delivers the records it had decrypted (measured: held chunks were overwritten), and
+      // those get a small buffer of their own.
+      buffer: () => buffers.find((b) => !created?.uses(b.buffer)) ?? Buffer.allocUnsafe(OVERFLOW_BUFFER),
+      callback: (n: number, buf: Uint8Array) => {
+        const r = parser.execute(buf as Buffer, 0, n);
+        if (r instanceof Error) {
+          fail(new Error(`The server's answer is not valid HTTP (${r.message}).`));
+          return false;
+        }
+        // Parsed views point into `buffer`: keep the socket from reading over them. The consumer
+        // has bytes: its time does not count as the server's silence.
+        if (response?.body.holding) {
+          clearTimeout(idleTimer);
+          response.body.notify();
+          return false;
+        }
+        if (!complete) waitForBytes();
+        return true;
       },
-    });
-    const body = new SocketBody(socket);
+    };
+    // TLS sockets take `onread` too (Node 20): the decrypted bytes land in `buffer`.
+    const socket = secure
+      ? tls.connect({
+          host,
+          port,
+          ...(net.isIP(host) ? {} : { servername: host }),
+          ALPNProtocols: ['http/1.1'],
+          ...(opts.ca ? { ca: opts.ca } : {}),
+          onread,
+        } as tls.ConnectionOptions)
+      : net.connect({ host, port, onread });
+    const waitForBytes = () => {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => {
+        const e: NodeJS.ErrnoException = new Error(`No data from the server in ${idleMs / 1000} s.`);
+        e.code = 'ETIMEDOUT';
+        fail(e);
+      }, idleMs);
+    };
+    const body = (created = new SocketBody(socket, waitForBytes));
 
     const fail = (e: Error) => {
-      clearTimeout(headTimer);
+      clearTimeout(idleTimer);
       socket.destroy();
       // Trouble after the whole answer arrived (a reset on close) changes nothing.
       if (complete) return;
       if (response) response.body.fail(e);
       else reject(e);
     };
-    const headTimer = setTimeout(() => {
-      const e: NodeJS.ErrnoException = new Error(`No answer in ${HEAD_TIMEOUT_MS / 1000} s.`);
-      e.code = 'ETIMEDOUT';
-      fail(e);
-    }, HEAD_TIMEOUT_MS);
+    waitForBytes();
 
     parser.onHeadersComplete = (info) => {
-      clearTimeout(headTimer);
       response = { head: { status: info.statusCode, headers: headerRecord(info.headers) }, body };
       resolve(response);
     };
     parser.onBody = (chunk, offset, length) => body.push(chunk.subarray(offset, offset + length));
     parser.onMessageComplete = () => {
       complete = true;
+      clearTimeout(idleTimer);
       body.end();
       // The connection stays ours: release the server's side now instead of when the consumer
       // is done (pending views stay valid: nothing reads into the buffer any more).
@@ -180,7 +236,7 @@ export function getOverSocket(
     const onAbort = () => fail(signal!.reason instanceof Error ? signal!.reason : new Error('Aborted.'));
     signal?.addEventListener('abort', onAbort, { once: true });
 
-    socket.once('connect', () => {
+    socket.once(secure ? 'secureConnect' : 'connect', () => {
       // No "Connection: close": the server would then close first, and a proxy on the way may
       // drop the end of the answer with its connection; we close once the answer is complete.
       const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`];
@@ -198,7 +254,7 @@ export function getOverSocket(
     socket.once('end', atEnd);
     socket.once('close', () => {
       signal?.removeEventListener('abort', onAbort);
-      clearTimeout(headTimer);
+      clearTimeout(idleTimer);
       atEnd();
     });
   });
