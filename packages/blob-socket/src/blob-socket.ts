@@ -162,7 +162,12 @@ export function getOverSocket(
     const parser = new HTTPParser(HTTPParser.RESPONSE);
     let response: SocketResponse | null = null;
     let complete = false;
-    let idleTimer: NodeJS.Timeout | undefined;
+    let idleTimer: NodeJS.Timeout | null = null;
+    /** The consumer's turn, or the answer is complete: silence is not the server's fault. */
+    const stopWaiting = () => {
+      if (idleTimer) clearTimeout(idleTimer);
+      idleTimer = null;
+    };
 
     const onread = {
       // Where the next read lands, chosen as soon as the last one was handed over (Node asks then):
@@ -180,7 +185,7 @@ export function getOverSocket(
         // Parsed views point into `buffer`: keep the socket from reading over them. The consumer
         // has bytes: its time does not count as the server's silence.
         if (response?.body.holding) {
-          clearTimeout(idleTimer);
+          stopWaiting();
           response.body.notify();
           return false;
         }
@@ -199,18 +204,20 @@ export function getOverSocket(
           onread,
         } as tls.ConnectionOptions)
       : net.connect({ host, port, onread });
+    // Restarted at every read while waiting: refresh() rather than a new timer each time.
     const waitForBytes = () => {
-      clearTimeout(idleTimer);
-      idleTimer = setTimeout(() => {
-        const e: NodeJS.ErrnoException = new Error(`No data from the server in ${idleMs / 1000} s.`);
-        e.code = 'ETIMEDOUT';
-        fail(e);
-      }, idleMs);
+      if (idleTimer) idleTimer.refresh();
+      else
+        idleTimer = setTimeout(() => {
+          const e: NodeJS.ErrnoException = new Error(`No data from the server in ${idleMs / 1000} s.`);
+          e.code = 'ETIMEDOUT';
+          fail(e);
+        }, idleMs);
     };
     const body = (created = new SocketBody(socket, waitForBytes));
 
     const fail = (e: Error) => {
-      clearTimeout(idleTimer);
+      stopWaiting();
       socket.destroy();
       // Trouble after the whole answer arrived (a reset on close) changes nothing.
       if (complete) return;
@@ -226,7 +233,7 @@ export function getOverSocket(
     parser.onBody = (chunk, offset, length) => body.push(chunk.subarray(offset, offset + length));
     parser.onMessageComplete = () => {
       complete = true;
-      clearTimeout(idleTimer);
+      stopWaiting();
       body.end();
       // The connection stays ours: release the server's side now instead of when the consumer
       // is done (pending views stay valid: nothing reads into the buffer any more).
@@ -254,7 +261,7 @@ export function getOverSocket(
     socket.once('end', atEnd);
     socket.once('close', () => {
       signal?.removeEventListener('abort', onAbort);
-      clearTimeout(idleTimer);
+      stopWaiting();
       atEnd();
     });
   });
