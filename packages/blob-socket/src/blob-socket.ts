@@ -188,11 +188,10 @@ export function getOverSocket(
 
     const onread = {
       // Where the next read lands. A paused TCP socket reads nothing more until the consumer is
-      // done with its views, so one buffer serves every read (and stays hot in the cache: two
-      // alternating ones measured 5–8 % slower). A paused TLS socket still delivers the records
-      // it had decrypted (measured: held chunks were overwritten): Node asks for the next buffer
-      // right after each read, and over TLS it gets the shared one only when no view points into
-      // it, else a small one of its own.
+      // done with its views, so one buffer serves every read. A paused TLS socket still delivers
+      // the records it had decrypted (measured: held chunks were overwritten). Node asks for the
+      // next buffer right after each read: over TLS that is the shared one only when no view
+      // points into it, else a small one of its own.
       buffer: secure ? () => (created?.uses(shared.buffer) ? Buffer.allocUnsafe(OVERFLOW_BUFFER) : shared) : shared,
       callback: (n: number, buf: Uint8Array) => {
         const r = parser.execute(buf as Buffer, 0, n);
