@@ -199,8 +199,8 @@ export function getOverSocket(
           fail(new Error(`The server's answer is not valid HTTP (${r.message}).`));
           return false;
         }
-        // Parsed views point into `buffer`: keep the socket from reading over them. The consumer
-        // has bytes: its time does not count as the server's silence.
+        // Parsed views point into the read buffer: keep the socket from reading over them. The
+        // consumer has bytes: its time does not count as the server's silence.
         lastActive = Date.now();
         if (response?.body.holding) {
           consumerTurn = true;
@@ -210,7 +210,7 @@ export function getOverSocket(
         return true;
       },
     };
-    // TLS sockets take `onread` too (Node 20): the decrypted bytes land in `buffer`.
+    // TLS sockets take `onread` too (Node 20): the decrypted bytes land in the read buffer.
     const socket = secure
       ? tls.connect({
           host,
