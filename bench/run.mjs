@@ -22,6 +22,7 @@ const HELP = `npm run bench [-- options]
 
   --quick                small sizes, a minute or two; every row is still printed
   --size 4GiB            key package size (row 1)            --files 300
+  --rounds 3             row 1: dd and ours alternate this many times per target; medians (1 with --quick)
   --limited-size 1GiB    package written under limits (row 2)
   --link 118MB/s         gigabit payload rate                 --link-slow 11.8MB/s (100 Mb/s)
   --usb3 60MB/s          a USB 3.0 key's write speed          --usb2 25MB/s (a key on a USB 2.0 port)
@@ -53,6 +54,7 @@ const { values } = parseArgs({
     duration: { type: 'string' },
     only: { type: 'string' },
     tmp: { type: 'string' },
+    rounds: { type: 'string' },
     keep: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -66,6 +68,7 @@ const opts = {
   quick: q,
   size: parseBytes(values.size ?? (q ? '192MiB' : '4GiB')),
   files: Number(values.files ?? (q ? 40 : 300)),
+  rounds: Math.max(1, Number(values.rounds ?? (q ? 1 : 3))),
   limitedSize: parseBytes(values['limited-size'] ?? (q ? '48MiB' : '1GiB')),
   link: parseBytes(values.link),
   linkSlow: parseBytes(values['link-slow']),

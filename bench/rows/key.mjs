@@ -105,39 +105,81 @@ export function ourKey(ctx, pkg, target, volume, vin = ctx.world.vinRlink) {
   });
 }
 
-function keyRow(id, what, ours, curl, dd, bytes) {
+/** Of alternating runs, the one with the median time (the lower middle one for an even count). */
+function medianRun(runs) {
+  return [...runs].sort((a, b) => a.seconds - b.seconds)[(runs.length - 1) >> 1];
+}
+
+/** " (median of 3: 9.1 s, 8.2 s, 12.0 s)", in run order; nothing for a single run. */
+function spread(runs) {
+  return runs.length > 1 ? ` (median of ${runs.length}: ${runs.map((r) => fmtSeconds(r.seconds)).join(', ')})` : '';
+}
+
+function keyRow(id, what, oursRuns, curl, ddRuns, bytes) {
+  const ours = medianRun(oursRuns);
+  const dd = medianRun(ddRuns).seconds;
   const ref = Math.max(curl, dd);
   const ratio = ours.seconds / ref;
   return {
     id,
     what,
-    ours: `${fmtSeconds(ours.seconds)} (${fmtRate(bytes / ours.seconds)}) = write ${fmtSeconds(ours.writeSeconds)} + read-back ${fmtSeconds(ours.seconds - ours.writeSeconds)}`,
-    ref: `${fmtSeconds(ref)} = slower of curl ${fmtSeconds(curl)}, dd ${fmtSeconds(dd)}`,
+    ours: `${fmtSeconds(ours.seconds)} (${fmtRate(bytes / ours.seconds)}) = write ${fmtSeconds(ours.writeSeconds)} + read-back ${fmtSeconds(ours.seconds - ours.writeSeconds)}${spread(oursRuns)}`,
+    ref: `${fmtSeconds(ref)} = slower of curl ${fmtSeconds(curl)}, dd ${fmtSeconds(dd)}${spread(ddRuns)}`,
     ratio,
     goal: '≤ 1.15',
     ok: ratio <= 1.15,
-    figures: { ours: ours.seconds, oursUntilReadBack: ours.writeSeconds, oursCpu: ours.cpu, curl, dd, bytes },
+    figures: {
+      ours: ours.seconds,
+      oursUntilReadBack: ours.writeSeconds,
+      oursCpu: ours.cpu,
+      curl,
+      dd,
+      bytes,
+      oursRuns: oursRuns.map((r) => r.seconds),
+      ddRuns: ddRuns.map((r) => r.seconds),
+    },
   };
 }
 
 /** dd with oflag=direct on the same target, beside ours: CPU, not only time (the goal keeps plain dd). */
-function ddDirectRow(id, ours, plain, direct) {
+function ddDirectRow(id, oursRuns, plainRuns, directRuns) {
+  const ours = medianRun(oursRuns);
+  const plain = medianRun(plainRuns);
+  const direct = medianRun(directRuns);
   return {
     id,
     what: '  … CPU of ours, and dd with oflag=direct (no page cache) to the same target, for comparison',
     ours: `${fmtSeconds(ours.seconds)}, ${fmtCpu(ours.cpu)}`,
-    ref: `dd oflag=direct ${fmtSeconds(direct.seconds)} (${fmtCpu(direct.cpu)}); plain dd ${fmtSeconds(plain.seconds)} (${fmtCpu(plain.cpu)})`,
+    ref: `dd oflag=direct ${fmtSeconds(direct.seconds)} (${fmtCpu(direct.cpu)})${spread(directRuns)}; plain dd ${fmtSeconds(plain.seconds)} (${fmtCpu(plain.cpu)})`,
     ratio: ours.seconds / direct.seconds,
     goal: '(info)',
     ok: null,
-    figures: { ours: ours.seconds, oursCpu: ours.cpu, dd: plain.seconds, ddCpu: plain.cpu, ddDirect: direct.seconds, ddDirectCpu: direct.cpu },
+    figures: { ours: ours.seconds, oursCpu: ours.cpu, dd: plain.seconds, ddCpu: plain.cpu, ddDirect: direct.seconds, ddDirectCpu: direct.cpu, ddDirectRuns: directRuns.map((r) => r.seconds) },
   };
 }
 
 /** The streaming pass alone (start → end of writing, before the read-back), same references. */
-function passRow(id, what, ours, curl, dd) {
-  const ref = Math.max(curl, dd);
+function passRow(id, what, oursRuns, curl, ddRuns) {
+  const ours = medianRun(oursRuns);
+  const ref = Math.max(curl, medianRun(ddRuns).seconds);
   return { id, what, ours: `${fmtSeconds(ours.writeSeconds)}`, ref: `${fmtSeconds(ref)}`, ratio: ours.writeSeconds / ref, goal: '(info) ≤ 1.15', ok: null };
+}
+
+/**
+ * dd, dd with oflag=direct and ours onto one target, alternating for `rounds` rounds: this VM's
+ * disk swings by up to 2× from one run to the next, and alternating gives both the same luck.
+ */
+async function alternate(ctx, rounds, label, steps) {
+  const runs = { dd: [], ddDirect: [], ours: [] };
+  for (let r = 0; r < rounds; r++) {
+    const round = rounds > 1 ? ` (round ${r + 1}/${rounds})` : '';
+    for (const [key, what, fn] of steps) {
+      log(`row 1: ${what} ${label}${round}…`);
+      runs[key].push(await fn());
+      settle();
+    }
+  }
+  return runs;
 }
 
 export async function keyRows(ctx) {
@@ -155,23 +197,16 @@ export async function keyRows(ctx) {
   log('row 1: curl from nginx…');
   const curl = world.nginx ? await curlAll(ctx, world.nginx.storeUrl, pkg.files) : null;
   if (curl && curl.bytes !== pkg.bytes) throw new Error(`curl read ${curl.bytes} bytes, expected ${pkg.bytes}`);
-  log('row 1: dd to an image…');
-  const ddImgRun = await ddTo(ctx, img, pkg.bytes, true);
-  const ddImg = ddImgRun.seconds;
-  rmSync(img, { force: true });
-  settle();
-  log('row 1: dd oflag=direct to an image…');
-  const ddImgDirect = await ddTo(ctx, img, pkg.bytes, true, true);
-  rmSync(img, { force: true });
-  settle();
-  log('row 1: pnc-key write --image…');
-  const oursImg = await ourKey(ctx, pkg, { image: img }, volume);
-  rmSync(img, { force: true });
-  settle();
+  const image = await alternate(ctx, ctx.opts.rounds ?? 1, 'to an image', [
+    ['dd', 'dd', () => ddTo(ctx, img, pkg.bytes, true).finally(() => rmSync(img, { force: true }))],
+    ['ddDirect', 'dd oflag=direct', () => ddTo(ctx, img, pkg.bytes, true, true).finally(() => rmSync(img, { force: true }))],
+    ['ours', 'pnc-key write', () => ourKey(ctx, pkg, { image: img }, volume).finally(() => rmSync(img, { force: true }))],
+  ]);
+  const oursImg = medianRun(image.ours);
   if (curl) {
-    rows.push(keyRow('1a', `Key creation, ${desc} → FAT32 image file (pnc-key write, read back and verified)`, oursImg, curl.seconds, ddImg, pkg.bytes));
-    rows.push(passRow('1a′', '  … of which the streaming pass (server → hash → key, fsynced), before the read-back', oursImg, curl.seconds, ddImg));
-    rows.push(ddDirectRow('1a″', oursImg, ddImgRun, ddImgDirect));
+    rows.push(keyRow('1a', `Key creation, ${desc} → FAT32 image file (pnc-key write, read back and verified)`, image.ours, curl.seconds, image.dd, pkg.bytes));
+    rows.push(passRow('1a′', '  … of which the streaming pass (server → hash → key, fsynced), before the read-back', image.ours, curl.seconds, image.dd));
+    rows.push(ddDirectRow('1a″', image.ours, image.dd, image.ddDirect));
   }
 
   log('row 1: three phases with our parts…');
@@ -208,25 +243,20 @@ export async function keyRows(ctx) {
   const dev = execFileSync('losetup', ['-f', '--show', backing], { encoding: 'utf8' }).trim();
   ctx.cleanupHooks.push(() => spawnSync('losetup', ['-d', dev]));
   try {
-    log(`row 1: dd to ${dev}…`);
-    const ddLoopRun = await ddTo(ctx, dev, pkg.bytes, false);
-    const ddLoop = ddLoopRun.seconds;
-    settle();
-    log(`row 1: dd oflag=direct to ${dev}…`);
-    const ddLoopDirect = await ddTo(ctx, dev, pkg.bytes, false, true);
-    settle();
-    log(`row 1: pnc-key write --device ${dev}…`);
-    const oursLoop = await ourKey(ctx, pkg, { device: dev }, volume);
-    settle();
+    const loop = await alternate(ctx, ctx.opts.rounds ?? 1, `to ${dev}`, [
+      ['dd', 'dd', () => ddTo(ctx, dev, pkg.bytes, false)],
+      ['ddDirect', 'dd oflag=direct', () => ddTo(ctx, dev, pkg.bytes, false, true)],
+      ['ours', 'pnc-key write --device', () => ourKey(ctx, pkg, { device: dev }, volume)],
+    ]);
     if (curl) {
-      rows.push(keyRow('1c', `Key creation, same package → loop device ${dev} (pnc-key write --device, read back)`, oursLoop, curl.seconds, ddLoop, pkg.bytes));
-      rows.push(passRow('1c′', '  … of which the streaming pass, before the read-back', oursLoop, curl.seconds, ddLoop));
-      rows.push(ddDirectRow('1c″', oursLoop, ddLoopRun, ddLoopDirect));
+      rows.push(keyRow('1c', `Key creation, same package → loop device ${dev} (pnc-key write --device, read back)`, loop.ours, curl.seconds, loop.dd, pkg.bytes));
+      rows.push(passRow('1c′', '  … of which the streaming pass, before the read-back', loop.ours, curl.seconds, loop.dd));
+      rows.push(ddDirectRow('1c″', loop.ours, loop.dd, loop.ddDirect));
     }
   } finally {
     spawnSync('losetup', ['-d', dev]);
     rmSync(backing, { force: true });
   }
-  rows.at(-1).note = `1a/1c: ours includes process start, TUF verification of the catalog, the write, fsync and the full read-back from the key (with O_DIRECT where the key takes it, else after dropping its page cache, as pnc-key does); dd writes zeros with conv=fsync (the goal's reference); 1a″/1c″ add dd with oflag=direct and the CPU seconds (GNU time) for comparison; curl is one connection to nginx reading the box's store.`;
+  rows.at(-1).note = `1a/1c: ours includes process start, TUF verification of the catalog, the write, fsync and the full read-back from the key (with O_DIRECT where the key takes it, else after dropping its page cache, as pnc-key does); dd writes zeros with conv=fsync (the goal's reference); dd, dd oflag=direct and ours alternate --rounds times per target and each figure is the median run; 1a″/1c″ add dd with oflag=direct and the CPU seconds (GNU time) for comparison; curl is one connection to nginx reading the box's store.`;
   return rows;
 }
