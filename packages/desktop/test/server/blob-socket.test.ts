@@ -1,10 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import { setImmediate as tick } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isPncError, type PncError } from '@pnc/shared';
 import { requestBlob } from '../../src/core/server/blob-request.js';
+import { ServerClient } from '../../src/core/server/server-client.js';
+import { downloadBlob } from '../../src/core/download/blob-download.js';
 import { getOverSocket } from '@pnc/blob-socket';
 
 const closers: Array<() => Promise<void>> = [];
@@ -204,7 +208,7 @@ describe('blob bodies over a socket with reused buffers', () => {
       }),
     );
     const controller = new AbortController();
-    const aborted = await requestBlob(`${base}/a`, base, {}, controller.signal);
+    const aborted = await requestBlob(`${base}/a`, base, {}, { signal: controller.signal });
     const reading = readAll(aborted.stream);
     setTimeout(() => controller.abort(new Error('stop now')), 50);
     await expect(reading).rejects.toThrow('stop now');
@@ -213,5 +217,102 @@ describe('blob bodies over a socket with reused buffers', () => {
     const reading2 = readAll(destroyed.stream);
     setTimeout(() => destroyed.stream.destroy(new Error('idle')), 50);
     await expect(reading2).rejects.toThrow('idle');
+  });
+
+  it('https (a box behind a TLS proxy): the same reader, and the certificate is checked', async () => {
+    // blob-socket's own test certificate: self-signed for localhost and 127.0.0.1.
+    const fixtures = new URL('../../../blob-socket/test/fixtures/', import.meta.url);
+    const cert = readFileSync(new URL('localhost.crt', fixtures));
+    const key = readFileSync(new URL('localhost.key', fixtures));
+    const data = randomBytes(3 * 1024 * 1024 + 7);
+    const server = https.createServer({ cert, key }, (_req, res) => {
+      res.writeHead(200, { 'content-length': data.length });
+      res.end(data);
+    });
+    const base = (await serve(server)).replace('http:', 'https:');
+    const res = await requestBlob(`${base}/blob`, base, {}, { ca: cert });
+    expect(res.total).toBe(data.length);
+    expect(sha(await readAll(res.stream, true))).toBe(sha(data));
+
+    const untrusted = (await requestBlob(`${base}/blob`, base, {}).catch((e: unknown) => e)) as PncError;
+    expect(isPncError(untrusted) && untrusted.code).toBe('SERVER_UNREACHABLE');
+    expect(untrusted.details).toMatchObject({ cause: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+  });
+
+  it('a server silent mid-body fails the body with ETIMEDOUT after idleTimeoutMs', async () => {
+    const base = await serve(
+      http.createServer((_req, res) => {
+        res.writeHead(200, { 'content-length': 8 * 1024 * 1024 });
+        res.write(Buffer.alloc(1024 * 1024)); // then nothing
+      }),
+    );
+    const res = await requestBlob(`${base}/s`, base, {}, { idleTimeoutMs: 200 });
+    await expect(readAll(res.stream)).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+  });
+});
+
+describe('downloadBlob over the socket reader', () => {
+  it('a server that goes silent mid-file: TIMEOUT after the idle time, then a Range resume completes the file', async () => {
+    const data = randomBytes(2 * 1024 * 1024);
+    const requests: Array<string | undefined> = [];
+    const base = await serve(
+      http.createServer((req, res) => {
+        requests.push(req.headers.range);
+        const start = Number(/bytes=(\d+)-/.exec(req.headers.range ?? '')?.[1] ?? 0);
+        if (requests.length === 1) {
+          res.writeHead(200, { 'content-length': data.length });
+          res.write(data.subarray(0, 700_000)); // then silent: the connection stays open
+          return;
+        }
+        res.writeHead(206, {
+          'content-length': data.length - start,
+          'content-range': `bytes ${start}-${data.length - 1}/${data.length}`,
+        });
+        res.end(data.subarray(start));
+      }),
+    );
+    const resumes: Array<{ offset: number; error: string }> = [];
+    const parts: Buffer[] = [];
+    const t0 = performance.now();
+    for await (const chunk of downloadBlob(new ServerClient(base), {
+      size: data.length,
+      sha256: sha(data),
+      idleTimeoutMs: 300,
+      onResume: (r) => resumes.push(r),
+    })) {
+      parts.push(Buffer.from(chunk));
+    }
+    expect(sha(Buffer.concat(parts))).toBe(sha(data));
+    expect(resumes).toHaveLength(1);
+    expect(resumes[0]!.error).toBe('No data from the server for 0.3 s.');
+    expect(resumes[0]!.offset).toBeGreaterThan(0);
+    expect(requests[1]).toBe(`bytes=${resumes[0]!.offset}-`);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(300);
+  });
+
+  it('a consumer slower than the idle time is not a silent server', async () => {
+    const data = randomBytes(4 * 1024 * 1024);
+    const base = await serve(
+      http.createServer((_req, res) => {
+        res.writeHead(200, { 'content-length': data.length });
+        res.end(data);
+      }),
+    );
+    const resumes: unknown[] = [];
+    const parts: Buffer[] = [];
+    let first = true;
+    for await (const chunk of downloadBlob(new ServerClient(base), {
+      size: data.length,
+      sha256: sha(data),
+      idleTimeoutMs: 100,
+      onResume: (r) => resumes.push(r),
+    })) {
+      parts.push(Buffer.from(chunk));
+      // A key that stalls (its cache flushing) for longer than the idle time, once.
+      if (first) await new Promise((r) => setTimeout(r, 400));
+      first = false;
+    }
+    expect(sha(Buffer.concat(parts))).toBe(sha(data));
+    expect(resumes).toEqual([]);
   });
 });

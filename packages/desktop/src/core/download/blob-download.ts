@@ -8,7 +8,10 @@ export interface BlobDownloadOptions {
   size: number;
   sha256: string;
   signal?: AbortSignal;
-  /** No byte for this long = a dead connection (a whole-download timeout would kill big files). */
+  /**
+   * No byte for this long while one is awaited = a dead connection (a whole-download timeout would
+   * kill big files); time the consumer spends on a chunk never counts.
+   */
   idleTimeoutMs?: number;
   /** Attempts after a dropped connection, each resuming where the bytes stopped. */
   retries?: number;
@@ -37,7 +40,10 @@ export async function* downloadBlob(client: ServerClient, opts: BlobDownloadOpti
   while (received < size) {
     signal?.throwIfAborted();
     try {
-      const { stream, status, total } = await client.openBlob(sha256, received, signal);
+      const { stream, status, total } = await client.openBlob(sha256, received, {
+        idleTimeoutMs: idleMs,
+        ...(signal ? { signal } : {}),
+      });
       // A 200 to a Range request sends from byte 0: skip what was already handed over.
       let skip = status === 200 ? received : 0;
       if (total >= 0 && total !== size) {
@@ -52,18 +58,8 @@ export async function* downloadBlob(client: ServerClient, opts: BlobDownloadOpti
           },
         );
       }
-      let idle: NodeJS.Timeout | undefined;
-      const arm = () => {
-        clearTimeout(idle);
-        idle = setTimeout(
-          () => stream.destroy(new PncError('TIMEOUT', `No data from the server for ${idleMs / 1000} s.`)),
-          idleMs,
-        );
-      };
-      arm();
       try {
         for await (let chunk of stream as AsyncIterable<Buffer>) {
-          arm();
           if (skip > 0) {
             const n = Math.min(skip, chunk.length);
             skip -= n;
@@ -90,13 +86,17 @@ export async function* downloadBlob(client: ServerClient, opts: BlobDownloadOpti
           yield chunk;
         }
       } finally {
-        clearTimeout(idle);
         stream.destroy();
       }
       if (received < size)
         throw new PncError('DOWNLOAD_FAILED', `The connection closed after ${received} of ${size} bytes.`);
     } catch (e) {
-      const err = e instanceof PncError ? e : new PncError('DOWNLOAD_FAILED', (e as Error).message);
+      const err =
+        e instanceof PncError
+          ? e
+          : (e as NodeJS.ErrnoException).code === 'ETIMEDOUT'
+            ? new PncError('TIMEOUT', `No data from the server for ${idleMs / 1000} s.`)
+            : new PncError('DOWNLOAD_FAILED', (e as Error).message);
       const permanent =
         err.code === 'LENGTH_MISMATCH' ||
         err.code === 'NOT_FOUND' ||

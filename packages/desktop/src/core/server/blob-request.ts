@@ -1,19 +1,17 @@
-import http from 'node:http';
-import https from 'node:https';
 import { ApiErrorBody, PncError } from '@pnc/shared';
-import { getOverSocket } from '@pnc/blob-socket';
+import { getOverSocket, type SocketGetOptions } from '@pnc/blob-socket';
 
 /**
  * Blob bodies do not go through axios, whose stream plumbing cost about 2 CPU s per GiB on top of
- * the socket here (the key writer then shares the CPU with it). Over http: (the LAN server) they
- * are read into one reused buffer (see @pnc/blob-socket); over https: through node:https, with a
- * 1 MiB high-water mark so a briefly busy writer takes what arrived meanwhile as one chunk.
+ * the socket here (the key writer then shares the CPU with it): over http: (the LAN server) and
+ * https: (a box behind a TLS proxy) alike they are read into one reused buffer by
+ * @pnc/blob-socket, which also watches for a silent server.
  */
-const HIGH_WATER_MARK = 1024 * 1024;
+
 /** An error answer's body is read only this far: it is a small JSON error, or not worth more. */
 const ERROR_BODY_LIMIT = 64 * 1024;
 
-/** A blob body: iterate once; over http: each chunk is only valid until the next is asked for. */
+/** A blob body: iterate once; each chunk is only valid until the next is asked for. */
 export interface BlobBody extends AsyncIterable<Buffer> {
   destroy(error?: Error): void;
 }
@@ -23,6 +21,17 @@ export interface BlobResponse {
   status: number;
   /** The blob's full length (from Content-Range or Content-Length), -1 when not given. */
   total: number;
+}
+
+export interface BlobRequestOptions {
+  signal?: AbortSignal;
+  /**
+   * No byte for this long while one is awaited (the answer, or the body's next bytes) fails with
+   * TIMEOUT; never a limit on the whole blob, and never while the caller holds a chunk.
+   */
+  idleTimeoutMs?: number;
+  /** https: CAs to trust instead of Node's (tests); NODE_EXTRA_CA_CERTS works as usual. */
+  ca?: SocketGetOptions['ca'];
 }
 
 /** A transport failure (no answer) in the same words as the JSON calls' (see toPncError). */
@@ -64,51 +73,19 @@ async function answerError(res: BlobBody, status: number, url: string): Promise<
 }
 
 /**
- * GETs `url` and resolves with the body stream once a 200 or 206 arrives; any other answer or a
- * transport failure rejects with a PncError. No overall timeout: the caller watches the bytes.
+ * GETs `url` and resolves with the body once a 200 or 206 arrives; any other answer or a
+ * transport failure rejects with a PncError. No overall timeout: see `idleTimeoutMs`. A body
+ * that goes silent later fails its iteration with an error whose code is ETIMEDOUT.
  */
-export function requestBlob(
+export async function requestBlob(
   url: string,
   baseUrl: string,
   headers: Record<string, string>,
-  signal?: AbortSignal,
-): Promise<BlobResponse> {
-  if (url.startsWith('http:')) return requestOverSocket(url, baseUrl, headers, signal);
-  return new Promise((resolve, reject) => {
-    const get = url.startsWith('https:') ? https.get : http.get;
-    // highWaterMark reaches the socket and the response (Node ≥ 20); @types/node lacks it.
-    const options: http.RequestOptions & { highWaterMark: number } = {
-      headers,
-      highWaterMark: HIGH_WATER_MARK,
-      ...(signal ? { signal } : {}),
-    };
-    const req = get(url, options, (res) => {
-      const status = res.statusCode ?? 0;
-      if (status !== 200 && status !== 206) {
-        answerError(res, status, url).then(reject, reject);
-        return;
-      }
-      resolve({ stream: res, status, total: blobTotal(res.headers) });
-    });
-    req.on('error', (e: NodeJS.ErrnoException) => reject(transportError(e.code, e.message, baseUrl)));
-  });
-}
-
-/** The blob's full length: from Content-Range on a 206, else Content-Length; -1 when neither. */
-function blobTotal(headers: Record<string, string | string[] | undefined>): number {
-  const range = /\/(\d+)$/.exec(String(headers['content-range'] ?? ''));
-  return range ? Number(range[1]) : Number(headers['content-length'] ?? -1);
-}
-
-async function requestOverSocket(
-  url: string,
-  baseUrl: string,
-  headers: Record<string, string>,
-  signal?: AbortSignal,
+  opts: BlobRequestOptions = {},
 ): Promise<BlobResponse> {
   let res;
   try {
-    res = await getOverSocket(new URL(url), headers, signal ? { signal } : {});
+    res = await getOverSocket(new URL(url), headers, opts);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     throw transportError(err.code, err.message, baseUrl);
@@ -116,4 +93,10 @@ async function requestOverSocket(
   const { status, headers: h } = res.head;
   if (status !== 200 && status !== 206) throw await answerError(res.body, status, url);
   return { stream: res.body, status, total: blobTotal(h) };
+}
+
+/** The blob's full length: from Content-Range on a 206, else Content-Length; -1 when neither. */
+function blobTotal(headers: Record<string, string | string[] | undefined>): number {
+  const range = /\/(\d+)$/.exec(String(headers['content-range'] ?? ''));
+  return range ? Number(range[1]) : Number(headers['content-length'] ?? -1);
 }

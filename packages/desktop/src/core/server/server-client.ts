@@ -15,7 +15,7 @@ import {
 } from '@pnc/shared';
 import { InstallationAck as InstallationAckSchema } from '@pnc/shared';
 import type { z } from 'zod';
-import { requestBlob, transportError, type BlobBody } from './blob-request.js';
+import { requestBlob, transportError, type BlobBody, type BlobRequestOptions } from './blob-request.js';
 
 export interface ServerClientOptions {
   token?: string;
@@ -140,12 +140,12 @@ export class ServerClient {
 
   /**
    * Opens a blob stream from `start`, with If-Range so a changed file never splices. No overall
-   * timeout: the downloader watches the bytes (see the idle timer in blob-download).
+   * timeout: `idleTimeoutMs` fails a server that goes silent (see requestBlob).
    */
   openBlob(
     hash: string,
     start: number,
-    signal?: AbortSignal,
+    opts: BlobRequestOptions = {},
   ): Promise<{ stream: BlobBody; status: number; total: number }> {
     const headers: Record<string, string> =
       start > 0 ? { range: `bytes=${start}-`, 'if-range': `"${hash}"` } : {};
@@ -154,7 +154,7 @@ export class ServerClient {
       `${this.baseUrl}${routePath(apiRoutes.blob.path, { hash })}`,
       this.baseUrl,
       headers,
-      signal,
+      opts,
     );
   }
 }

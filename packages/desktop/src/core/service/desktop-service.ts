@@ -157,7 +157,8 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
   let stopWatching: (() => void) | null = null;
   let closed = false;
   const watchDrives = () => {
-    if (!stopWatching && !closed) stopWatching = drives.watch((list) => emitEvent({ type: 'drives', drives: list }));
+    if (!stopWatching && !closed)
+      stopWatching = drives.watch((list) => emitEvent({ type: 'drives', drives: list }));
   };
   // Connection changes must not interleave; nor may verifications, which outlive the connect
   // that started them, since tuf-js keeps its trusted metadata in one folder.
@@ -231,12 +232,19 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
         if (outcome.error !== undefined) throw outcome.error;
         client = c;
         verification = v;
-        log.write('info', 'connected', { server: c.baseUrl, name: server.name, user: user?.username ?? null });
+        log.write('info', 'connected', {
+          server: c.baseUrl,
+          name: server.name,
+          user: user?.username ?? null,
+        });
         void settled.then(() => {
           // A later connect replaced this one: its outcome is not this connection's.
           if (client !== c) return;
           if (outcome.verified) {
-            log.write('info', 'content verified', { server: c.baseUrl, contentVersion: outcome.verified.version });
+            log.write('info', 'content verified', {
+              server: c.baseUrl,
+              contentVersion: outcome.verified.version,
+            });
             if (state.activity === 'verifying') setState({ contentVerified: true, activity: null });
             return;
           }
@@ -364,7 +372,11 @@ export function createDesktopService(opts: DesktopServiceOptions): DesktopServic
     async checkVehicle({ vin }) {
       const valid = parseVin(vin);
       const c = signedIn();
-      const [vehicle, verified, { trustedVehicle }] = await Promise.all([c.vehicle(valid), verification!, loadTrust()]);
+      const [vehicle, verified, { trustedVehicle }] = await Promise.all([
+        c.vehicle(valid),
+        verification!,
+        loadTrust(),
+      ]);
       // Decided on the catalog and registry this workstation verified, not on the server's word.
       return evaluateEligibility(trustedVehicle(verified, vehicle), verified.catalog);
     },
@@ -468,7 +480,7 @@ async function measureLan(client: ServerClient, verified: VerifiedCatalog): Prom
   // Timed from the request: its latency is small beside a second of transfer, and a small file
   // can arrive whole in the read that brings the answer's head.
   const started = performance.now();
-  const { stream } = await client.openBlob(largest.sha256, 0, signal);
+  const { stream } = await client.openBlob(largest.sha256, 0, { signal });
   const limit = 32 * 1024 * 1024;
   let bytes = 0;
   try {
