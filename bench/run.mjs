@@ -22,7 +22,7 @@ const HELP = `npm run bench [-- options]
 
   --quick                small sizes, a minute or two; every row is still printed
   --size 4GiB            key package size (row 1)            --files 300
-  --rounds 3             row 1: dd and ours alternate this many times per target; medians (1 with --quick)
+  --rounds 3             rows 1 and 3: ours and the references alternate this many times; medians (1 with --quick)
   --limited-size 1GiB    package written under limits (row 2)
   --link 118MB/s         gigabit payload rate                 --link-slow 11.8MB/s (100 Mb/s)
   --usb3 60MB/s          a USB 3.0 key's write speed          --usb2 25MB/s (a key on a USB 2.0 port)

@@ -112,7 +112,8 @@ export function run(cmd, args, opts = {}) {
       clearTimeout(timer);
       reject(e);
     });
-    child.once('exit', (code, signal) => {
+    // 'close', not 'exit': only then has all of its output been read (curl's last lines).
+    child.once('close', (code, signal) => {
       clearTimeout(timer);
       const seconds = (performance.now() - started) / 1000;
       if (code === 0) resolve({ seconds, stdout, stderr });

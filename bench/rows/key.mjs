@@ -90,7 +90,7 @@ export function ourKey(ctx, pkg, target, volume, vin = ctx.world.vinRlink) {
       }
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), 3_600_000);
-    child.once('exit', (code) => {
+    child.once('close', (code) => {
       clearTimeout(timer);
       const seconds = (performance.now() - t0) / 1000;
       let result = null;
