@@ -251,6 +251,23 @@ describe('blob bodies over a socket with reused buffers', () => {
   });
 });
 
+/** downloadBlob from `base` with an idle time of `idleTimeoutMs`: the bytes and the resumes. */
+async function download(base: string, data: Buffer, idleTimeoutMs: number, onChunk?: () => Promise<void>) {
+  const resumes: Array<{ offset: number; error: string }> = [];
+  const parts: Buffer[] = [];
+  const blob = downloadBlob(new ServerClient(base), {
+    size: data.length,
+    sha256: sha(data),
+    idleTimeoutMs,
+    onResume: (r) => resumes.push(r),
+  });
+  for await (const chunk of blob) {
+    parts.push(Buffer.from(chunk));
+    await onChunk?.();
+  }
+  return { bytes: Buffer.concat(parts), resumes };
+}
+
 describe('downloadBlob over the socket reader', () => {
   it('a server that goes silent mid-file: TIMEOUT after the idle time, then a Range resume completes the file', async () => {
     const data = randomBytes(2 * 1024 * 1024);
@@ -271,18 +288,9 @@ describe('downloadBlob over the socket reader', () => {
         res.end(data.subarray(start));
       }),
     );
-    const resumes: Array<{ offset: number; error: string }> = [];
-    const parts: Buffer[] = [];
     const t0 = performance.now();
-    for await (const chunk of downloadBlob(new ServerClient(base), {
-      size: data.length,
-      sha256: sha(data),
-      idleTimeoutMs: 300,
-      onResume: (r) => resumes.push(r),
-    })) {
-      parts.push(Buffer.from(chunk));
-    }
-    expect(sha(Buffer.concat(parts))).toBe(sha(data));
+    const { bytes, resumes } = await download(base, data, 300);
+    expect(sha(bytes)).toBe(sha(data));
     expect(resumes).toHaveLength(1);
     expect(resumes[0]!.error).toBe('No data from the server for 0.3 s.');
     expect(resumes[0]!.offset).toBeGreaterThan(0);
@@ -298,21 +306,13 @@ describe('downloadBlob over the socket reader', () => {
         res.end(data);
       }),
     );
-    const resumes: unknown[] = [];
-    const parts: Buffer[] = [];
     let first = true;
-    for await (const chunk of downloadBlob(new ServerClient(base), {
-      size: data.length,
-      sha256: sha(data),
-      idleTimeoutMs: 100,
-      onResume: (r) => resumes.push(r),
-    })) {
-      parts.push(Buffer.from(chunk));
+    const { bytes, resumes } = await download(base, data, 100, async () => {
       // A key that stalls (its cache flushing) for longer than the idle time, once.
       if (first) await new Promise((r) => setTimeout(r, 400));
       first = false;
-    }
-    expect(sha(Buffer.concat(parts))).toBe(sha(data));
+    });
+    expect(sha(bytes)).toBe(sha(data));
     expect(resumes).toEqual([]);
   });
 });
