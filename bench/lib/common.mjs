@@ -213,6 +213,11 @@ export async function stopAll() {
   await Promise.all([...children].map((c) => stopProcess(c)));
 }
 
+/** Of repeated runs, the one whose `by(run)` is the median (the lower middle one for an even count). */
+export function medianRun(runs, by) {
+  return [...runs].sort((a, b) => by(a) - by(b))[(runs.length - 1) >> 1];
+}
+
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;

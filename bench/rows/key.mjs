@@ -3,7 +3,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, truncateSync, writeFileSync, closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { fmtBytes, fmtRate, fmtSeconds, has, isRoot, KEY_CLI, log, MiB, node, run } from '../lib/common.mjs';
+import { fmtBytes, fmtRate, fmtSeconds, has, isRoot, KEY_CLI, log, medianRun, MiB, node, run } from '../lib/common.mjs';
 
 const KEY_DRIVER = new URL('../lib/key-driver.mjs', import.meta.url).pathname;
 
@@ -105,10 +105,8 @@ export function ourKey(ctx, pkg, target, volume, vin = ctx.world.vinRlink) {
   });
 }
 
-/** Of alternating runs, the one with the median time (the lower middle one for an even count). */
-function medianRun(runs) {
-  return [...runs].sort((a, b) => a.seconds - b.seconds)[(runs.length - 1) >> 1];
-}
+/** Of alternating runs, the one with the median time. */
+const medianTime = (runs) => medianRun(runs, (r) => r.seconds);
 
 /** " (median of 3: 9.1 s, 8.2 s, 12.0 s)", in run order; nothing for a single run. */
 function spread(runs) {
@@ -116,8 +114,8 @@ function spread(runs) {
 }
 
 function keyRow(id, what, oursRuns, curl, ddRuns, bytes) {
-  const ours = medianRun(oursRuns);
-  const dd = medianRun(ddRuns).seconds;
+  const ours = medianTime(oursRuns);
+  const dd = medianTime(ddRuns).seconds;
   const ref = Math.max(curl, dd);
   const ratio = ours.seconds / ref;
   return {
@@ -143,9 +141,9 @@ function keyRow(id, what, oursRuns, curl, ddRuns, bytes) {
 
 /** dd with oflag=direct on the same target, beside ours: CPU, not only time (the goal keeps plain dd). */
 function ddDirectRow(id, oursRuns, plainRuns, directRuns) {
-  const ours = medianRun(oursRuns);
-  const plain = medianRun(plainRuns);
-  const direct = medianRun(directRuns);
+  const ours = medianTime(oursRuns);
+  const plain = medianTime(plainRuns);
+  const direct = medianTime(directRuns);
   return {
     id,
     what: '  … CPU of ours, and dd with oflag=direct (no page cache) to the same target, for comparison',
@@ -160,8 +158,8 @@ function ddDirectRow(id, oursRuns, plainRuns, directRuns) {
 
 /** The streaming pass alone (start → end of writing, before the read-back), same references. */
 function passRow(id, what, oursRuns, curl, ddRuns) {
-  const ours = medianRun(oursRuns);
-  const ref = Math.max(curl, medianRun(ddRuns).seconds);
+  const ours = medianTime(oursRuns);
+  const ref = Math.max(curl, medianTime(ddRuns).seconds);
   return { id, what, ours: `${fmtSeconds(ours.writeSeconds)}`, ref: `${fmtSeconds(ref)}`, ratio: ours.writeSeconds / ref, goal: '(info) ≤ 1.15', ok: null };
 }
 
@@ -202,7 +200,7 @@ export async function keyRows(ctx) {
     ['ddDirect', 'dd oflag=direct', () => ddTo(ctx, img, pkg.bytes, true, true).finally(() => rmSync(img, { force: true }))],
     ['ours', 'pnc-key write', () => ourKey(ctx, pkg, { image: img }, volume).finally(() => rmSync(img, { force: true }))],
   ]);
-  const oursImg = medianRun(image.ours);
+  const oursImg = medianTime(image.ours);
   if (curl) {
     rows.push(keyRow('1a', `Key creation, ${desc} → FAT32 image file (pnc-key write, read back and verified)`, image.ours, curl.seconds, image.dd, pkg.bytes));
     rows.push(passRow('1a′', '  … of which the streaming pass (server → hash → key, fsynced), before the read-back', image.ours, curl.seconds, image.dd));

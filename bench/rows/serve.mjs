@@ -3,7 +3,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { childPids, cpuSeconds, fmtBytes, fmtRate, GiB, log, run } from '../lib/common.mjs';
+import { childPids, cpuSeconds, fmtBytes, fmtRate, GiB, log, medianRun, run } from '../lib/common.mjs';
 
 /** The files client `c` of `n` downloads: its share of `total` bytes, starting at its own offset. */
 function shareOf(files, c, n, total) {
@@ -47,10 +47,6 @@ async function round(ctx, baseUrl, pids, clients, headers) {
   return { seconds, bytes, rate: bytes / seconds, cpuPerGiB: cpu / (bytes / GiB) };
 }
 
-/** Of alternating runs, the one with the median rate (the lower middle one for an even count). */
-function medianByRate(runs) {
-  return [...runs].sort((a, b) => a.rate - b.rate)[(runs.length - 1) >> 1];
-}
 
 /** " (median of 3: 1596, 1420, 1610 MB/s)", in run order; nothing for a single run. */
 function spread(runs) {
@@ -77,8 +73,8 @@ export async function serveRows(ctx) {
       runs.ng.push(await round(ctx, world.nginx.storeUrl, ngPids, clients, {}));
       runs.ours.push(await round(ctx, world.box.url, ourPids, clients, auth));
     }
-    const ng = medianByRate(runs.ng);
-    const ours = medianByRate(runs.ours);
+    const ng = medianRun(runs.ng, (x) => x.rate);
+    const ours = medianRun(runs.ours, (x) => x.rate);
     const ratio = ours.rate / ng.rate;
     rows.push({
       id: `3${'abc'[[1, 4, 16].indexOf(clients)]}`,
