@@ -1,6 +1,7 @@
 import { getOverSocket } from '@pnc/blob-socket';
-import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
-import { PncError } from '@pnc/shared';
+import type { Dispatcher, request as undiciRequest } from 'undici';
+// The zod-free entry: the box's download threads load this module (download-worker.ts).
+import { PncError } from '@pnc/shared/errors';
 import { IO_CHUNK } from '../store/hashing.js';
 
 /** Idle time allowed while waiting for headers or between two body chunks. Never a total limit. */
@@ -26,6 +27,11 @@ export interface OriginBlobResponse {
   body: BlobBody;
 }
 
+interface UndiciClient {
+  request: typeof undiciRequest;
+  dispatcher: Dispatcher;
+}
+
 const PROXY_VARS = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY'];
 
 /**
@@ -34,16 +40,26 @@ const PROXY_VARS = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY'];
  * take hours on a slow line and must not fail for that.
  */
 export class OriginHttp {
-  private readonly dispatcher: Dispatcher;
+  /**
+   * undici, loaded at the first request that needs it: a download thread without a proxy never
+   * does (its blobs go through @pnc/blob-socket), and loading it costs ≈ 0.2 CPU s per thread.
+   */
+  private undici: Promise<UndiciClient> | null = null;
   /** The origin's clock from the last Date header, with our clock at that moment. */
   lastOriginDate: { origin: Date; local: Date } | null = null;
 
-  constructor(readonly idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS) {
-    this.dispatcher = new EnvHttpProxyAgent({
-      headersTimeout: idleTimeoutMs,
-      bodyTimeout: idleTimeoutMs,
-      connections: 16,
-    });
+  constructor(readonly idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS) {}
+
+  private client(): Promise<UndiciClient> {
+    this.undici ??= import('undici').then((u) => ({
+      request: u.request,
+      dispatcher: new u.EnvHttpProxyAgent({
+        headersTimeout: this.idleTimeoutMs,
+        bodyTimeout: this.idleTimeoutMs,
+        connections: 16,
+      }),
+    }));
+    return this.undici;
   }
 
   async get(
@@ -53,10 +69,11 @@ export class OriginHttp {
   ): Promise<OriginResponse> {
     let res: Dispatcher.ResponseData;
     try {
+      const { request, dispatcher } = await this.client();
       res = await request(url, {
         method: 'GET',
         headers: { 'user-agent': 'plugnconnect-mirror', ...headers },
-        dispatcher: this.dispatcher,
+        dispatcher,
         highWaterMark: IO_CHUNK,
         ...(signal ? { signal } : {}),
       });
@@ -101,7 +118,7 @@ export class OriginHttp {
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    if (this.undici) await (await this.undici).dispatcher.close();
   }
 }
 

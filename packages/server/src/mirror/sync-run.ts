@@ -16,8 +16,8 @@ import {
 } from '../db/content.js';
 import type { Db } from '../db/database.js';
 import { blobPath, hasBlob, partialPath } from '../store/blob-store.js';
-import { BlobCommits } from '../store/blob-commits.js';
 import { downloadBlob, type BlobRef } from '../store/downloader.js';
+import { DownloadWorkers } from '../store/download-workers.js';
 import type { Throttle } from './bandwidth.js';
 import { checkDiskSpace, DEFAULT_DISK_MARGIN } from './disk-preflight.js';
 import { catalogBlobs, collectGarbage, DEFAULT_RETENTION_DAYS } from './garbage-collector.js';
@@ -182,7 +182,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
         `The origin offers snapshot ${meta.snapshotVersion}, older than the served ${before.snapshotVersion}.`,
       );
     }
-    const download = async (ref: BlobRef, url: string, commits?: BlobCommits): Promise<void> => {
+    const download = async (ref: BlobRef, url: string): Promise<void> => {
       const got = await downloadBlob(ref, {
         dataDir: o.dataDir,
         http: o.http,
@@ -191,7 +191,6 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
         ...(o.throttle ? { throttle: o.throttle } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
         ...(o.retryDelayMs !== undefined ? { retryDelayMs: o.retryDelayMs } : {}),
-        ...(commits ? { commits } : {}),
       });
       if (got > 0) filesDownloaded++;
     };
@@ -230,19 +229,27 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       log.info(v, 'synchronisation progress');
       save();
     }, 5000);
-    // Each verified blob is fsynced and renamed into the store in the background while the next
-    // ones download; all of it is on disk (files and folders) before the publication below.
-    const commits = new BlobCommits(o.dataDir);
+    // Blobs download on worker threads (download-workers.ts); each verified blob is fsynced and
+    // renamed into the store in the background while the next ones download, and all of it is on
+    // disk (files and folders) before the publication below.
+    const workers = new DownloadWorkers({
+      dataDir: o.dataDir,
+      parallel: o.parallel ?? DEFAULT_PARALLEL_DOWNLOADS,
+      idleTimeoutMs: o.http.idleTimeoutMs,
+      onBytes: (n, how) => progress.add(n, how),
+      ...(o.throttle ? { throttle: o.throttle } : {}),
+      ...(o.retryDelayMs !== undefined ? { retryDelayMs: o.retryDelayMs } : {}),
+    });
     try {
       await pool(missing, o.parallel ?? DEFAULT_PARALLEL_DOWNLOADS, async (b) => {
-        if (commits.failure !== null) throw commits.failure;
-        await download(b, `${origin}/blobs/sha256/${b.sha256}`, commits);
+        const got = await workers.download(b, `${origin}/blobs/sha256/${b.sha256}`, o.signal);
+        if (got > 0) filesDownloaded++;
         progress.filesDone++;
       });
-      await commits.settle();
+      await workers.settle();
     } finally {
       clearInterval(ticker);
-      await commits.idle();
+      await workers.close();
     }
 
     progress.phase = 'publishing';

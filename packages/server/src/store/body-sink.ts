@@ -1,4 +1,5 @@
 import type { Hash } from 'node:crypto';
+import { writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 
 /** What has been written of a blob; updated only once bytes are in the file. */
@@ -12,6 +13,11 @@ export interface SinkOptions {
   /** Awaited for every chunk before more is read (bandwidth windows). */
   throttle?: { take(n: number): Promise<void> };
   onBytes?: (n: number) => void;
+  /**
+   * Write with `writeSync` on this thread instead of handing each chunk to libuv's pool: for a
+   * download thread of its own (download-worker.ts), where blocking only holds up that thread.
+   */
+  syncWrites?: boolean;
 }
 
 /**
@@ -34,14 +40,24 @@ export async function receiveInto(
     const room = limit - st.have;
     const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
     if (part.length > 0) {
-      await writeFully(fh, part);
+      if (opts.syncWrites) writeFullySync(fh.fd, part);
+      else await writeFully(fh, part);
       st.hash.update(part);
       st.have += part.length;
       st.received += part.length;
       opts.onBytes?.(part.length);
     }
-    if (st.have >= limit) return;
+    // Every chunk is charged, a blob's last one too (small blobs are often one chunk).
     if (opts.throttle) await opts.throttle.take(part.length);
+    if (st.have >= limit) return;
+  }
+}
+
+function writeFullySync(fd: number, buffer: Buffer): void {
+  for (let off = 0; off < buffer.length; ) {
+    const n = writeSync(fd, buffer, off, buffer.length - off, null);
+    if (n <= 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    off += n;
   }
 }
 

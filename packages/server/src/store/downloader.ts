@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { open, rm, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isPncError, PncError } from '@pnc/shared';
+import { isPncError, PncError } from '@pnc/shared/errors';
 import { networkError, type OriginHttp } from '../mirror/origin-http.js';
-import type { Throttle } from '../mirror/bandwidth.js';
 import { commitBlobDurably, type BlobCommits } from './blob-commits.js';
 import { hasBlob, partialPath } from './blob-store.js';
 import { receiveInto, type SinkState } from './body-sink.js';
@@ -19,7 +18,8 @@ export interface DownloadOptions {
   http: OriginHttp;
   /** URL of the blob at the origin. */
   url: string;
-  throttle?: Throttle;
+  /** Awaited for every chunk (the sync's bandwidth windows). */
+  throttle?: { take(n: number): Promise<void> };
   signal?: AbortSignal;
   /** Called with bytes found in a partial file (`resumed`) or received (`downloaded`). */
   onBytes?: (n: number, how: 'resumed' | 'downloaded') => void;
@@ -31,6 +31,8 @@ export interface DownloadOptions {
    * before relying on the blob); without it the blob is in the store, durably, on return.
    */
   commits?: BlobCommits;
+  /** See SinkOptions.syncWrites. */
+  syncWrites?: boolean;
 }
 
 /** Errors worth another attempt: transport trouble, server errors, short or corrupt bodies. */
@@ -160,6 +162,7 @@ async function fetchInto(blob: BlobRef, partial: string, st: Progress, opts: Dow
     await receiveInto(res.body, fh, st, blob.size, {
       ...(opts.throttle ? { throttle: opts.throttle } : {}),
       onBytes: (n) => opts.onBytes?.(n, 'downloaded'),
+      ...(opts.syncWrites ? { syncWrites: true } : {}),
     });
   } catch (e) {
     throw networkError(e, opts.url);

@@ -1,45 +1,42 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type * as FsPromises from 'node:fs/promises';
-import type * as Content from '../../src/db/content.js';
-import { getCurrentContent } from '../../src/db/content.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataDirLayout } from '../../src/config/data-dir.js';
+import { getCurrentContent } from '../../src/db/content.js';
+import { openDatabase } from '../../src/db/database.js';
 import { startOrigin, type Origin } from '../helpers/origin-server.js';
-import { assertServedComplete, demoRepo, makeBox, tempDir } from '../helpers/mirror-fixtures.js';
+import { assertServedComplete, demoRepo, tempDir } from '../helpers/mirror-fixtures.js';
 
-/** What reached the disk, in order: fsyncs (by path), renames (by source) and the publication. */
-const { events } = vi.hoisted(() => ({ events: [] as string[] }));
+const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli', 'server-cli.ts');
+const hasStrace = spawnSync('sh', ['-c', 'command -v strace'], { stdio: 'ignore' }).status === 0;
 
-vi.mock('node:fs/promises', async (importOriginal) => {
-  const real = await importOriginal<typeof FsPromises>();
-  const open: typeof real.open = async (path, ...rest) => {
-    const fh = await real.open(path, ...rest);
-    const sync = fh.sync.bind(fh);
-    fh.sync = async () => {
-      await sync();
-      events.push(`fsync ${String(path)}`);
-    };
-    return fh;
-  };
-  const rename: typeof real.rename = async (from, to) => {
-    await real.rename(from, to);
-    events.push(`rename ${String(from)}`);
-  };
-  return { ...real, default: { ...real, open, rename }, open, rename };
-});
+/**
+ * What reached the disk, in the order the calls returned, from `strace -f -y` of a real
+ * `pnc-server sync` process: the blobs are written and fsynced on its download threads, so only
+ * the kernel sees every thread's calls. `fsync <path>` and `rename <from> <to>`.
+ */
+function diskEvents(straceLog: string): string[] {
+  const events: string[] = [];
+  const pending = new Map<string, string>();
+  for (const line of straceLog.split('\n')) {
+    const m = /^(\d+)\s+(.*)$/.exec(line);
+    if (!m) continue;
+    const [, pid, call] = m as unknown as [string, string, string];
+    // A call another thread interrupted comes back as "<... fsync resumed>": it returned then.
+    const resumed = /^<\.\.\. \w+ resumed>.*= 0/.test(call);
+    const text = resumed ? pending.get(pid) : call.includes('<unfinished ...>') ? undefined : call;
+    if (call.includes('<unfinished ...>')) pending.set(pid, call);
+    if (!text || (!resumed && !/= 0$/.test(call))) continue;
+    const fsync = /^f(?:data)?sync\(\d+<([^>]+)>/.exec(text);
+    if (fsync) events.push(`fsync ${fsync[1]}`);
+    const rename = /^rename(?:at2?)?\((?:AT_FDCWD, )?"([^"]+)", (?:AT_FDCWD, )?"([^"]+)"/.exec(text);
+    if (rename) events.push(`rename ${rename[1]} ${rename[2]}`);
+  }
+  return events;
+}
 
-vi.mock('../../src/db/content.js', async (importOriginal) => {
-  const real = await importOriginal<typeof Content>();
-  return {
-    ...real,
-    publishCatalog: (...args: Parameters<typeof real.publishCatalog>) => {
-      events.push('publish');
-      return real.publishCatalog(...args);
-    },
-  };
-});
-
-describe('publication order', () => {
+describe.skipIf(!hasStrace)('publication order (strace)', () => {
   const tmp = tempDir('publish-order');
   const workdir = join(tmp.path, 'publisher');
   let origin: Origin;
@@ -54,24 +51,59 @@ describe('publication order', () => {
   });
 
   it('publishes only after every blob was fsynced, renamed into the store and its folder fsynced', async () => {
-    const box = makeBox(join(tmp.path, 'box'), workdir);
-    events.length = 0;
-    const result = await box.sync(origin.url);
-    expect(result.status).toBe('ok');
-    expect(await assertServedComplete(box.dataDir, box.db)).toBe(getCurrentContent(box.db)!.snapshotVersion);
+    const dataDir = join(tmp.path, 'box');
+    const log = join(tmp.path, 'strace.log');
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(
+        'strace',
+        [
+          '-f',
+          '-qq',
+          '-y',
+          '-o',
+          log,
+          '-e',
+          'trace=fsync,fdatasync,rename,renameat,renameat2',
+          process.execPath,
+          '--import',
+          'tsx',
+          CLI,
+          'sync',
+          '--origin',
+          origin.url,
+          '--data-dir',
+          dataDir,
+          '--trusted-root',
+          join(workdir, 'repo', 'metadata', '1.root.json'),
+          '--json',
+        ],
+        { env: { ...process.env, PNC_LOG_LEVEL: 'warn' }, stdio: 'ignore' },
+      );
+      child.on('exit', resolve);
+    });
+    expect(code).toBe(0);
+    const db = openDatabase(dataDirLayout(dataDir).database);
+    try {
+      expect(await assertServedComplete(dataDir, db)).toBe(getCurrentContent(db)!.snapshotVersion);
+    } finally {
+      db.close();
+    }
 
-    const { partial, store } = dataDirLayout(box.dataDir);
-    const at = (e: string): number => events.indexOf(e);
-    const publish = at('publish');
+    const events = diskEvents(readFileSync(log, 'utf8'));
+    const { partial, store, served } = dataDirLayout(dataDir);
+    // The publication starts with the served metadata (atomic writes: a rename into served/).
+    const publish = events.findIndex(
+      (e) => e.startsWith('rename ') && e.split(' ')[2]!.startsWith(`${served}/`),
+    );
     expect(publish).toBeGreaterThan(0);
-    const renamed = events
-      .filter((e) => e.startsWith(`rename ${partial}/`))
-      .map((e) => e.slice('rename '.length));
-    expect(renamed.length).toBeGreaterThan(2);
+    const renamed = events.filter((e) => e.startsWith(`rename ${partial}/`)).map((e) => e.split(' ')[1]!);
+    // The demo's blobs, its catalog and its vehicle registry.
+    expect(renamed.length).toBeGreaterThan(4);
+    const at = (e: string): number => events.findIndex((x) => x === e || x.startsWith(`${e} `));
     for (const p of renamed) {
       expect(at(`fsync ${p}`), `${p} fsynced before its rename`).toBeGreaterThanOrEqual(0);
       expect(at(`fsync ${p}`)).toBeLessThan(at(`rename ${p}`));
-      expect(at(`rename ${p}`)).toBeLessThan(publish);
+      expect(at(`rename ${p}`), `${p} in the store before the publication`).toBeLessThan(publish);
       const dir = join(store, p.slice(partial.length + 1, partial.length + 3));
       const dirSync = events.lastIndexOf(`fsync ${dir}`);
       expect(dirSync, `${dir} fsynced after the rename, before the publication`).toBeGreaterThan(
@@ -79,6 +111,5 @@ describe('publication order', () => {
       );
       expect(dirSync).toBeLessThan(publish);
     }
-    await box.close();
-  });
+  }, 120_000);
 });
