@@ -124,6 +124,20 @@ export function run(cmd, args, opts = {}) {
 
 export const node = (script, args, opts) => run(process.execPath, [script, ...args], opts);
 
+/**
+ * `run`, plus the user + system CPU seconds of the command and everything it started (bash's
+ * `times`, printed to stderr and taken off it): the process is gone before /proc could be read.
+ */
+export async function runWithCpu(cmd, args, opts) {
+  const r = await run('bash', ['-c', '"$@" && times >&2', 'bench', cmd, ...args], opts);
+  const lines = r.stderr.trimEnd().split('\n');
+  const children = lines.pop() ?? '';
+  lines.pop();
+  const seconds = [...children.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  if (seconds.length !== 2) throw new Error(`could not read the CPU time of ${cmd}: "${children}"`);
+  return { ...r, stderr: lines.join('\n'), cpu: seconds[0] + seconds[1] };
+}
+
 /** Drops the page cache where allowed (root), so runs start from the same state. */
 export function dropCaches() {
   if (!isRoot()) return false;

@@ -5,7 +5,7 @@ import { createCipheriv, createHash } from 'node:crypto';
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDemoAccounts } from '../../scripts/demo-accounts.mjs';
-import { freePort, isRoot, log, MiB, node, PUBLISH_CLI, SERVER_CLI, startProcess, stopProcess, waitFor } from './common.mjs';
+import { freePort, isRoot, log, MiB, node, PUBLISH_CLI, runWithCpu, SERVER_CLI, startProcess, stopProcess, waitFor } from './common.mjs';
 
 /** Deterministic incompressible bytes (AES-CTR keystream), written in 1 MiB steps. */
 export function writeDeterministic(path, size, name) {
@@ -181,12 +181,12 @@ http {
 
 /** `pnc-server sync` once; returns the wall time and the CLI's JSON result. */
 export async function syncBox(dataDir, originUrl, trustedRoot, extra = []) {
-  const r = await node(SERVER_CLI, ['sync', '--origin', originUrl, '--data-dir', dataDir, '--trusted-root', trustedRoot, '--json', ...extra], {
+  const r = await runWithCpu(process.execPath, [SERVER_CLI, 'sync', '--origin', originUrl, '--data-dir', dataDir, '--trusted-root', trustedRoot, '--json', ...extra], {
     env: { PNC_LOG_LEVEL: 'warn' },
   });
   const result = JSON.parse(r.stdout.trim().split('\n').pop());
   if (result.status === 'failed') throw new Error(`sync failed: ${result.error?.message}`);
-  return { seconds: r.seconds, result };
+  return { seconds: r.seconds, cpu: r.cpu, result };
 }
 
 /** A real `pnc-server start` on 127.0.0.1 (no discovery, no sync on start), with a technician token. */

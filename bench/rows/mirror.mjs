@@ -3,12 +3,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fmtBytes, fmtSeconds, has, log, run } from '../lib/common.mjs';
+import { fmtBytes, fmtSeconds, has, log, runWithCpu } from '../lib/common.mjs';
 import { makeRepository, makeTree, packageMeta, removeTree, startNginx, syncBox, writeVehicles } from '../lib/fixture.mjs';
 
 async function reference(originBlobs, dest) {
   if (has('rclone')) {
-    return { tool: 'rclone copy', ...(await run('rclone', ['copy', '--http-url', `${originBlobs}/`, ':http:', dest, '--transfers', '4'])) };
+    return { tool: 'rclone copy', ...(await runWithCpu('rclone', ['copy', '--http-url', `${originBlobs}/`, ':http:', dest, '--transfers', '4'])) };
   }
   if (has('aria2c')) throw new Error('rclone is missing');
   throw new Error('needs rclone (apt-get install rclone)');
@@ -48,12 +48,12 @@ export async function mirrorRows(ctx) {
   rows.push({
     id: '4a',
     what: `Mirroring: first sync of ${fmtBytes(opts.mirrorSize)} in ${opts.mirrorFiles} files from a loopback nginx origin`,
-    ours: `${fmtSeconds(ours.seconds)} (verified, fsynced, published)`,
-    ref: `${rc.tool} ${fmtSeconds(rc.seconds)}`,
+    ours: `${fmtSeconds(ours.seconds)}, ${ours.cpu.toFixed(1)} CPU s (verified, fsynced, published)`,
+    ref: `${rc.tool} ${fmtSeconds(rc.seconds)}, ${rc.cpu.toFixed(1)} CPU s`,
     ratio: ours.seconds / rc.seconds,
     goal: '≤ 1.0',
     ok: ours.seconds / rc.seconds <= 1.0,
-    figures: { ours: ours.seconds, reference: rc.seconds },
+    figures: { ours: ours.seconds, reference: rc.seconds, oursCpu: ours.cpu, referenceCpu: rc.cpu },
   });
   rows.push({
     id: '4a',
