@@ -229,27 +229,33 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       log.info(v, 'synchronisation progress');
       save();
     }, 5000);
-    // Blobs download on worker threads (download-workers.ts); each verified blob is fsynced and
-    // renamed into the store in the background while the next ones download, and all of it is on
-    // disk (files and folders) before the publication below.
-    const workers = new DownloadWorkers({
-      dataDir: o.dataDir,
-      parallel: o.parallel ?? DEFAULT_PARALLEL_DOWNLOADS,
-      idleTimeoutMs: o.http.idleTimeoutMs,
-      onBytes: (n, how) => progress.add(n, how),
-      ...(o.throttle ? { throttle: o.throttle } : {}),
-      ...(o.retryDelayMs !== undefined ? { retryDelayMs: o.retryDelayMs } : {}),
-    });
+    // Blobs download on worker threads (download-workers.ts), started only when there is
+    // something to fetch: a nightly sync with nothing new starts none. Each verified blob is
+    // fsynced and renamed into the store in the background while the next ones download, and all
+    // of it is on disk (files and folders) before the publication below.
     try {
-      await pool(missing, o.parallel ?? DEFAULT_PARALLEL_DOWNLOADS, async (b) => {
-        const got = await workers.download(b, `${origin}/blobs/sha256/${b.sha256}`, o.signal);
-        if (got > 0) filesDownloaded++;
-        progress.filesDone++;
-      });
-      await workers.settle();
+      if (missing.length > 0) {
+        const workers = new DownloadWorkers({
+          dataDir: o.dataDir,
+          parallel: o.parallel ?? DEFAULT_PARALLEL_DOWNLOADS,
+          idleTimeoutMs: o.http.idleTimeoutMs,
+          onBytes: (n, how) => progress.add(n, how),
+          ...(o.throttle ? { throttle: o.throttle } : {}),
+          ...(o.retryDelayMs !== undefined ? { retryDelayMs: o.retryDelayMs } : {}),
+        });
+        try {
+          await pool(missing, o.parallel ?? DEFAULT_PARALLEL_DOWNLOADS, async (b) => {
+            const got = await workers.download(b, `${origin}/blobs/sha256/${b.sha256}`, o.signal);
+            if (got > 0) filesDownloaded++;
+            progress.filesDone++;
+          });
+          await workers.settle();
+        } finally {
+          await workers.close();
+        }
+      }
     } finally {
       clearInterval(ticker);
-      await workers.close();
     }
 
     progress.phase = 'publishing';
