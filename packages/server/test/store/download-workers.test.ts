@@ -1,5 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isPncError } from '@pnc/shared';
@@ -8,26 +7,21 @@ import { ensureDataDir } from '../../src/config/data-dir.js';
 import { Throttle } from '../../src/mirror/bandwidth.js';
 import { blobPath, hasBlob, partialPath } from '../../src/store/blob-store.js';
 import { DownloadWorkers } from '../../src/store/download-workers.js';
-import { startOrigin, type Fault, type Origin } from '../helpers/origin-server.js';
+import { randomBlobs, startBlobOrigin, type FaultRule } from '../helpers/blob-origin.js';
+import type { Origin } from '../helpers/origin-server.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pnc-download-workers-'));
 const MiB = 1024 * 1024;
 
 describe('DownloadWorkers (the sync’s download threads)', () => {
-  const repo = join(tmp, 'repo');
-  const blobs = [1, 4097, MiB + 3, 2 * MiB + 5, 700_000, 64 * 1024].map((size) => {
-    const data = randomBytes(size);
-    return { data, ref: { sha256: createHash('sha256').update(data).digest('hex'), size } };
-  });
+  const blobs = randomBlobs([1, 4097, MiB + 3, 2 * MiB + 5, 700_000, 64 * 1024]);
   const total = blobs.reduce((n, b) => n + b.ref.size, 0);
-  let fault: ((path: string, attempt: number) => Fault | undefined) | undefined;
+  let fault: { rule: FaultRule | undefined };
   let origin: Origin;
   let n = 0;
 
   beforeAll(async () => {
-    mkdirSync(join(repo, 'blobs', 'sha256'), { recursive: true });
-    for (const b of blobs) writeFileSync(join(repo, 'blobs', 'sha256', b.ref.sha256), b.data);
-    origin = await startOrigin({ root: () => repo, fault: (p, a) => fault?.(p, a) });
+    ({ origin, fault } = await startBlobOrigin(join(tmp, 'repo'), blobs));
   });
   afterAll(async () => {
     await origin.close();
@@ -74,7 +68,7 @@ describe('DownloadWorkers (the sync’s download threads)', () => {
     const dataDir = box();
     const workers = new DownloadWorkers({ dataDir, parallel: 2, retryDelayMs: 10 });
     const flipped = blobs[2]!;
-    fault = (p) => (p.endsWith(flipped.ref.sha256) ? { kind: 'flip', offset: 10 } : undefined);
+    fault.rule = (p) => (p.endsWith(flipped.ref.sha256) ? { kind: 'flip', offset: 10 } : undefined);
     try {
       const missing = { sha256: 'ab'.repeat(32), size: 10 };
       const notFound = await workers.download(missing, url(missing.sha256)).catch((e: unknown) => e);
@@ -84,11 +78,11 @@ describe('DownloadWorkers (the sync’s download threads)', () => {
       expect(isPncError(corrupt) && corrupt.code).toBe('HASH_MISMATCH');
       expect(hasBlob(dataDir, flipped.ref.sha256, flipped.ref.size)).toBe(false);
       // The threads keep working after a failed blob.
-      fault = undefined;
+      fault.rule = undefined;
       expect(await workers.download(flipped.ref, url(flipped.ref.sha256))).toBe(flipped.ref.size);
       await workers.settle();
     } finally {
-      fault = undefined;
+      fault.rule = undefined;
       await workers.close();
     }
   });
@@ -97,7 +91,7 @@ describe('DownloadWorkers (the sync’s download threads)', () => {
     const dataDir = box();
     const workers = new DownloadWorkers({ dataDir, parallel: 1, retryDelayMs: 10 });
     const big = blobs[3]!;
-    fault = () => ({ kind: 'trickle', bytesPerSecond: 200_000 });
+    fault.rule = () => ({ kind: 'trickle', bytesPerSecond: 200_000 });
     try {
       const abort = new AbortController();
       const pending = workers.download(big.ref, url(big.ref.sha256), abort.signal).catch((e: unknown) => e);
@@ -107,7 +101,7 @@ describe('DownloadWorkers (the sync’s download threads)', () => {
       expect((e as Error).message).toMatch(/cancelled/);
       expect(hasBlob(dataDir, big.ref.sha256, big.ref.size)).toBe(false);
     } finally {
-      fault = undefined;
+      fault.rule = undefined;
       await workers.close();
     }
   });

@@ -1,5 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +7,8 @@ import { OriginHttp } from '../../src/mirror/origin-http.js';
 import { blobPath, hasBlob, partialPath } from '../../src/store/blob-store.js';
 import { downloadBlob } from '../../src/store/downloader.js';
 import { IO_CHUNK } from '../../src/store/hashing.js';
-import { startOrigin, type Fault, type Origin } from '../helpers/origin-server.js';
+import { randomBlobs, startBlobOrigin, type FaultRule } from '../helpers/blob-origin.js';
+import type { Origin } from '../helpers/origin-server.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pnc-downloader-'));
 const BLOCK = 4096;
@@ -17,20 +17,14 @@ const BLOCK = 4096;
 const SIZES = [1, BLOCK - 1, BLOCK + 1, IO_CHUNK + 1, 3 * IO_CHUNK + 4097];
 
 describe('downloadBlob', () => {
-  const repo = join(tmp, 'repo');
-  const blobs = SIZES.map((size) => {
-    const data = randomBytes(size);
-    return { data, ref: { sha256: createHash('sha256').update(data).digest('hex'), size } };
-  });
-  let fault: ((path: string, attempt: number) => Fault | undefined) | undefined;
+  const blobs = randomBlobs(SIZES);
+  let fault: { rule: FaultRule | undefined };
   let origin: Origin;
   const http = new OriginHttp(5000);
   let n = 0;
 
   beforeAll(async () => {
-    mkdirSync(join(repo, 'blobs', 'sha256'), { recursive: true });
-    for (const b of blobs) writeFileSync(join(repo, 'blobs', 'sha256', b.ref.sha256), b.data);
-    origin = await startOrigin({ root: () => repo, fault: (p, a) => fault?.(p, a) });
+    ({ origin, fault } = await startBlobOrigin(join(tmp, 'repo'), blobs));
   });
   afterAll(async () => {
     await http.close();
@@ -80,11 +74,11 @@ describe('downloadBlob', () => {
     const { dataDir, cleanup } = box();
     const b = blobs[4]!;
     const path = `/blobs/sha256/${b.ref.sha256}`;
-    fault = (p, a) => (p === path && a <= 3 ? { kind: 'drop', afterBytes: 300_001 * a } : undefined);
+    fault.rule = (p, a) => (p === path && a <= 3 ? { kind: 'drop', afterBytes: 300_001 * a } : undefined);
     try {
       expect(await download(b, dataDir)).toBeGreaterThanOrEqual(b.ref.size);
     } finally {
-      fault = undefined;
+      fault.rule = undefined;
     }
     expect(readFileSync(blobPath(dataDir, b.ref.sha256)).equals(b.data)).toBe(true);
     cleanup();
@@ -94,11 +88,11 @@ describe('downloadBlob', () => {
     const { dataDir, cleanup } = box();
     const b = blobs[3]!;
     const path = `/blobs/sha256/${b.ref.sha256}`;
-    fault = (p) => (p === path ? { kind: 'flip', offset: b.ref.size - 1 } : undefined);
+    fault.rule = (p) => (p === path ? { kind: 'flip', offset: b.ref.size - 1 } : undefined);
     try {
       await expect(download(b, dataDir)).rejects.toMatchObject({ code: 'HASH_MISMATCH' });
     } finally {
-      fault = undefined;
+      fault.rule = undefined;
     }
     expect(hasBlob(dataDir, b.ref.sha256, b.ref.size)).toBe(false);
     expect(existsSync(partialPath(dataDir, b.ref.sha256))).toBe(false);
