@@ -104,10 +104,12 @@ port.on('message', (m: ToWorker) => {
       );
       break;
     case 'close':
+      // Nothing is left to report a failure to: the sync already settled (or failed) its blobs.
       void commits
         .idle()
         .then(() => http.close())
-        .finally(() => post({ type: 'closed' }));
+        .catch(() => undefined)
+        .then(() => post({ type: 'closed' }));
       break;
   }
 });
