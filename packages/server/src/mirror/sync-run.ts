@@ -235,16 +235,17 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     // of it is on disk (files and folders) before the publication below.
     try {
       if (missing.length > 0) {
+        const parallel = o.parallel ?? DEFAULT_PARALLEL_DOWNLOADS;
         const workers = new DownloadWorkers({
           dataDir: o.dataDir,
-          parallel: o.parallel ?? DEFAULT_PARALLEL_DOWNLOADS,
+          parallel,
           idleTimeoutMs: o.http.idleTimeoutMs,
           onBytes: (n, how) => progress.add(n, how),
           ...(o.throttle ? { throttle: o.throttle } : {}),
           ...(o.retryDelayMs !== undefined ? { retryDelayMs: o.retryDelayMs } : {}),
         });
         try {
-          await pool(missing, o.parallel ?? DEFAULT_PARALLEL_DOWNLOADS, async (b) => {
+          await pool(missing, parallel, async (b) => {
             const got = await workers.download(b, `${origin}/blobs/sha256/${b.sha256}`, o.signal);
             if (got > 0) filesDownloaded++;
             progress.filesDone++;

@@ -91,9 +91,9 @@ export class DownloadWorkers {
 
   private start(data: DownloadWorkerData): Thread {
     const worker = startWorker(data);
-    const t: Thread = { worker, jobs: new Map(), dead: null, closed: Promise.resolve() };
     let closedResolve!: () => void;
-    t.closed = new Promise((r) => (closedResolve = r));
+    const closed = new Promise<void>((r) => (closedResolve = r));
+    const t: Thread = { worker, jobs: new Map(), dead: null, closed };
     worker.on('message', (m: FromWorker) => this.onMessage(t, m, closedResolve));
     const fail = (e: Error): void => {
       t.dead ??= e;
